@@ -1,0 +1,57 @@
+"""Shapes of the notifications service."""
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from services.notifications.messaging import LANGUAGES
+from shared.catalogue import CATALOGUE
+from shared.schemas import StrictSchema
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class QuietHours(StrictSchema):
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+
+    @validates("start", "end")
+    def is_time(self, value, **kwargs):
+        if not _TIME.match(value):
+            raise ValidationError("a time of day, HH:MM")
+
+
+class Preferences(StrictSchema):
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    muted_categories = fields.List(fields.String(validate=validate.OneOf(list(CATALOGUE))),
+                                   validate=validate.Length(max=len(CATALOGUE)))
+    quiet_hours = fields.Nested(QuietHours, allow_none=True)
+    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
+                             validate=validate.Length(max=500))
+
+
+class InboxQuery(StrictSchema):
+    unread = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class Reference(Schema):
+    type = fields.String()
+    id = fields.String()
+
+
+class Message(Schema):
+    id = fields.String()
+    category = fields.String()
+    title = fields.String()
+    body = fields.String()
+    created_at = fields.String()
+    read = fields.Boolean()
+    ref = fields.Nested(Reference)
+
+
+class PreferencesOut(Schema):
+    language = fields.String()
+    muted_categories = fields.List(fields.String())
+    quiet_hours = fields.Dict(allow_none=True)
+    webhook_url = fields.String(allow_none=True)

@@ -1,0 +1,122 @@
+"""The only module of the residents service that speaks Mongo."""
+import re
+import uuid
+
+from pymongo.errors import DuplicateKeyError
+
+from services.residents import accounts
+from shared import clock
+from shared.auth import hash_password
+from shared.config import settings
+from shared.errors import Conflict
+from shared.mongo import Store, index, unique
+from shared.pagination import newest_first
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ResidentsStore(Store):
+    service = "residents"
+    indexes = {
+        "residents": [unique("phone"), index("community_id", "role"),
+                      index("community_id", "name"), index("community_id", "-created_at")],
+        "communities": [index("name")],
+        "sign_in_failures": [index("phone", "at"),
+                             index("at", expireAfterSeconds=int(accounts.LOCKOUT_WINDOW.total_seconds()))],
+    }
+
+    @property
+    def residents(self):
+        return self.db["residents"]
+
+    @property
+    def communities(self):
+        return self.db["communities"]
+
+    def on_start(self):
+        self.ensure_admin(settings().admin_phone, settings().admin_password)
+
+    def ensure_admin(self, phone: str, password: str):
+        """Create the bootstrap admin if absent; safe when N replicas start together."""
+        if self.residents.find_one({"phone": phone}, {"_id": 1}):
+            return
+        try:
+            self.residents.update_one({"phone": phone}, {"$setOnInsert": {
+                "_id": new_id(), "phone": phone, "password_hash": hash_password(password),
+                "name": "管理员", "birth_date": None, "community_id": None, "building": None,
+                "unit": None, "groups": [], "role": "admin", "created_at": clock.now(),
+            }}, upsert=True)
+        except DuplicateKeyError:
+            pass
+
+    # -- communities ---------------------------------------------------------
+    def add_community(self, name: str, district: str | None) -> dict:
+        doc = {"_id": new_id(), "name": name, "district": district, "created_at": clock.now()}
+        self.communities.insert_one(doc)
+        return doc
+
+    def community(self, community_id: str) -> dict | None:
+        return self.communities.find_one({"_id": community_id})
+
+    def all_communities(self) -> list[dict]:
+        return list(self.communities.find().sort("name", 1).limit(1000))
+
+    # -- residents -----------------------------------------------------------
+    def add_resident(self, fields: dict) -> dict:
+        doc = {"_id": new_id(), "groups": [], "building": None, "unit": None,
+               "created_at": clock.now(), **fields}
+
+        def write(tx):
+            self.residents.insert_one(doc, session=tx.session)
+            tx.emit("residents.resident_registered", {
+                "resident_id": doc["_id"], "community_id": doc["community_id"],
+                "name": doc["name"], "phone": doc["phone"], "role": doc["role"]})
+            return doc
+
+        try:
+            return self.transaction(write)
+        except DuplicateKeyError as exc:
+            raise Conflict("this phone is already registered", code="phone_taken") from exc
+
+    def resident(self, resident_id: str) -> dict | None:
+        return self.residents.find_one({"_id": resident_id})
+
+    def resident_by_phone(self, phone: str) -> dict | None:
+        return self.residents.find_one({"phone": phone})
+
+    def residents_by_ids(self, ids: list[str]) -> list[dict]:
+        return list(self.residents.find({"_id": {"$in": ids}}))
+
+    def staff_of(self, community_id: str) -> list[dict]:
+        return list(self.residents.find({"community_id": community_id, "role": "staff"}))
+
+    def search(self, community_id: str | None, q: str | None, limit: int, cursor: str | None):
+        query: dict = {"role": "resident"}
+        if community_id:
+            query["community_id"] = community_id
+        if q:
+            prefix = "^" + re.escape(q)
+            query["$or"] = [{"name": {"$regex": prefix}}, {"phone": {"$regex": prefix}}]
+        return newest_first(self.residents, query, limit, cursor)
+
+    def change_resident(self, resident_id: str, changes: dict) -> dict:
+        def write(tx):
+            self.residents.update_one({"_id": resident_id}, {"$set": changes}, session=tx.session)
+            doc = self.residents.find_one({"_id": resident_id}, session=tx.session)
+            tx.emit("residents.resident_updated", {
+                "resident_id": resident_id, "community_id": doc["community_id"],
+                "changes": changes})
+            return doc
+
+        return self.transaction(write)
+
+    # -- sign-in throttling --------------------------------------------------
+    def recent_failures(self, phone: str) -> int:
+        since = clock.now() - accounts.LOCKOUT_WINDOW
+        return self.db["sign_in_failures"].count_documents({"phone": phone, "at": {"$gte": since}})
+
+    def record_failure(self, phone: str, client_addr: str | None):
+        self.db["sign_in_failures"].insert_one(
+            {"_id": new_id(), "phone": phone, "client": client_addr, "at": clock.now()})

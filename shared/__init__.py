@@ -1,0 +1,1 @@
+"""The common library every Linli service and the gateway build on."""

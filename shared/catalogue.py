@@ -1,0 +1,128 @@
+"""The event catalogue: every event type Linli emits, with the fields its ``data``
+always carries. ``make_envelope`` refuses a type or a field that is not here, and the
+notifications service has a template for every type that concerns a person.
+
+Envelope: ``{event_id, type, version, occurred_at, source, correlation_id, data}``.
+"""
+
+CATALOGUE: dict[str, dict] = {
+    # residents
+    "residents.resident_registered": {
+        "fields": ["resident_id", "community_id", "name", "phone", "role"],
+        "about": "An account was created (self-registration, staff account or admin).",
+    },
+    "residents.resident_updated": {
+        "fields": ["resident_id", "community_id", "changes"],
+        "about": "Staff changed a resident's groups, name or address.",
+    },
+    # canteen
+    "canteen.menu_published": {
+        "fields": ["menu_id", "site_id", "community_id", "date", "meal", "capacity"],
+        "about": "Staff published or republished a menu for a (site, date, meal).",
+    },
+    "canteen.booking_created": {
+        "fields": ["booking_id", "resident_id", "site_id", "site_name", "date", "meal",
+                   "portions", "pickup_code"],
+        "about": "A diner booked portions of a meal.",
+    },
+    "canteen.booking_cancelled": {
+        "fields": ["booking_id", "resident_id", "site_id", "site_name", "date", "meal",
+                   "portions"],
+        "about": "A diner cancelled before the cutoff; the portions are free again.",
+    },
+    "canteen.meal_served": {
+        "fields": ["booking_id", "resident_id", "site_id", "date", "meal", "total_fen",
+                   "price_rule"],
+        "about": "A checkout at the counter (booking_id is null for a walk-in).",
+    },
+    "canteen.booking_no_show": {
+        "fields": ["booking_id", "resident_id", "site_id", "date", "meal"],
+        "about": "A booking of a past meal was never served.",
+    },
+    "canteen.pickup_reminder_due": {
+        "fields": ["booking_id", "resident_id", "site_id", "site_name", "date", "meal",
+                   "pickup_code"],
+        "about": "The meal starts soon; remind the diner of the pickup code.",
+    },
+    # library
+    "library.loan_created": {
+        "fields": ["loan_id", "resident_id", "copy_code", "title_id", "title", "branch_id",
+                   "due_date"],
+        "about": "A resident borrowed a copy.",
+    },
+    "library.loan_returned": {
+        "fields": ["loan_id", "resident_id", "copy_code", "title_id", "title", "branch_id"],
+        "about": "A copy came back, at any branch.",
+    },
+    "library.loan_renewed": {
+        "fields": ["loan_id", "resident_id", "title", "due_date", "renewals"],
+        "about": "A loan was renewed.",
+    },
+    "library.loan_due_soon": {
+        "fields": ["loan_id", "resident_id", "title", "due_date"],
+        "about": "A loan is due in two days.",
+    },
+    "library.loan_overdue": {
+        "fields": ["loan_id", "resident_id", "title", "due_date", "days_overdue"],
+        "about": "A loan is overdue (at most one a loan a day).",
+    },
+    "library.hold_placed": {
+        "fields": ["hold_id", "resident_id", "title_id", "title", "position"],
+        "about": "A resident joined the queue for a title.",
+    },
+    "library.hold_ready": {
+        "fields": ["hold_id", "resident_id", "title_id", "title", "pickup_branch_id",
+                   "branch_name", "expires_at"],
+        "about": "A copy waits for the resident at the pickup branch.",
+    },
+    "library.hold_expired": {
+        "fields": ["hold_id", "resident_id", "title_id", "title"],
+        "about": "A ready hold was not collected in time; it passes to the next in line.",
+    },
+    # volunteer
+    "volunteer.request_submitted": {
+        "fields": ["request_id", "resident_id", "community_id", "category", "urgency"],
+        "about": "A resident asked for help.",
+    },
+    "volunteer.request_dispatched": {
+        "fields": ["request_id", "resident_id", "community_id", "team_id", "team_name",
+                   "member_ids", "category"],
+        "about": "Staff sent a request to a team.",
+    },
+    "volunteer.request_accepted": {
+        "fields": ["request_id", "resident_id", "team_id", "team_name", "category"],
+        "about": "A team took the request on.",
+    },
+    "volunteer.request_rejected": {
+        "fields": ["request_id", "resident_id", "team_id", "team_name", "reason", "category"],
+        "about": "A team turned the request down; it is back with the community's staff.",
+    },
+    "volunteer.request_completed": {
+        "fields": ["request_id", "resident_id", "team_id", "team_name", "hours", "category"],
+        "about": "The team reports the work done.",
+    },
+    "volunteer.request_closed": {
+        "fields": ["request_id", "resident_id", "team_id", "rating"],
+        "about": "The resident confirmed and rated the work.",
+    },
+    "volunteer.request_cancelled": {
+        "fields": ["request_id", "resident_id", "community_id"],
+        "about": "The resident withdrew the request.",
+    },
+    "volunteer.request_escalated": {
+        "fields": ["request_id", "resident_id", "community_id", "team_id", "category"],
+        "about": "A dispatched request was not accepted within the SLA.",
+    },
+    "volunteer.points_credited": {
+        "fields": ["transfer_id", "resident_id", "points", "request_id", "balance"],
+        "about": "A volunteer earned points for confirmed service.",
+    },
+    "volunteer.points_redeemed": {
+        "fields": ["redemption_id", "resident_id", "points", "reward_name", "balance"],
+        "about": "A resident exchanged points for a reward.",
+    },
+    "volunteer.points_reversed": {
+        "fields": ["transfer_id", "resident_id", "points", "reason", "balance"],
+        "about": "Staff reversed a wrong credit.",
+    },
+}

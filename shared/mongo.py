@@ -1,0 +1,181 @@
+"""Mongo for services: one client per process, one database per service, indexes
+declared next to the collections (``Store.indexes``) and created at start.
+
+``Store`` is the base of every service's ``storage.py``. It gives:
+- ``transaction(fn)``: run ``fn(tx)`` in one Mongo transaction; ``tx.emit(type, data)``
+  writes outgoing events to the outbox inside the same transaction, and they are
+  published right after the commit (the relay sweeps up anything a crash left).
+- ``run_once(key, fn)``: the idempotent-handler record, unique on
+  ``(event_id, handler)``, written in the same transaction as the effect.
+"""
+import logging
+import os
+import threading
+
+import pymongo
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from shared import clock
+from shared.config import settings
+from shared.errors import Unavailable
+from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+_clients: dict[str, pymongo.MongoClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client(uri: str | None = None) -> pymongo.MongoClient:
+    """The process's one client for ``uri`` (pymongo pools connections inside it)."""
+    uri = uri or settings().mongo_uri
+    with _clients_lock:
+        if uri not in _clients:
+            _clients[uri] = pymongo.MongoClient(
+                uri,
+                tz_aware=True,
+                serverSelectionTimeoutMS=int(os.environ.get("LINLI_MONGO_TIMEOUT_MS", "3000")),
+                connectTimeoutMS=3000,
+                retryWrites=True,
+            )
+        return _clients[uri]
+
+
+def database_name(service: str) -> str:
+    return f"linli_{service}"
+
+
+class Tx:
+    """One transaction: its session and the events it will emit."""
+
+    def __init__(self, store, session):
+        self.store = store
+        self.session = session
+        self.emitted: list[str] = []
+
+    def emit(self, event_type: str, data: dict) -> str:
+        event_id = self.store.outbox.add(self.session, event_type, data)
+        self.emitted.append(event_id)
+        return event_id
+
+
+class AlreadyHandled(Exception):
+    pass
+
+
+class Store:
+    """Base for a service's storage. Subclasses set ``service`` and ``indexes``."""
+
+    service: str = ""
+    indexes: dict[str, list[IndexModel]] = {}
+
+    def __init__(self, mongo_client: pymongo.MongoClient | None = None):
+        self.client = mongo_client or client()
+        self.db = self.client[database_name(self.service)]
+        self.outbox = Outbox(self.db, self.service)
+        self.processed = self.db["processed_events"]
+
+    def create_indexes(self):
+        for name, models in {**self.indexes, **self.outbox.indexes()}.items():
+            if models:
+                self.db[name].create_indexes(models)
+
+    def on_start(self):
+        """Hook for start-up work that must happen once the indexes exist."""
+
+    # -- transactions -------------------------------------------------------
+    def transaction(self, fn):
+        """Run ``fn(tx)`` in one transaction; publish its events after commit."""
+        holder = {}
+
+        def attempt(session):
+            tx = Tx(self, session)
+            holder["tx"] = tx
+            return fn(tx)
+
+        try:
+            with self.client.start_session() as session:
+                result = session.with_transaction(attempt)
+        except (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError) as exc:
+            raise Unavailable("the database is unavailable", code="database_unavailable") from exc
+        self.outbox.publish_soon(holder["tx"].emitted)
+        return result
+
+    def run_once(self, event: dict, handler: str, fn) -> bool:
+        """Apply ``fn(tx)`` for this event and handler exactly once.
+
+        Returns False when the event was already handled (a redelivery)."""
+        key = f"{event['event_id']}:{handler}"
+        if self.processed.find_one({"_id": key}, {"_id": 1}):
+            return False
+
+        def once(tx):
+            try:
+                self.processed.insert_one(
+                    {"_id": key, "event_type": event["type"], "handler": handler,
+                     "at": clock.now()}, session=tx.session)
+            except DuplicateKeyError as exc:
+                raise AlreadyHandled() from exc
+            fn(tx)
+
+        try:
+            self.transaction(once)
+        except AlreadyHandled:
+            return False
+        except pymongo.errors.OperationFailure as exc:
+            if exc.code == 11000:
+                return False
+            raise
+        return True
+
+    def ping(self) -> bool:
+        try:
+            self.client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+
+
+class Mongo(DependencyProvider):
+    """Injects the service's ``Store``; creates its indexes and runs the outbox
+    relay in the background of every replica (claims are atomic, so N is safe)."""
+
+    def __init__(self, store_cls):
+        self.store_cls = store_cls
+        self.store = None
+
+    def setup(self):
+        self.store = self.store_cls()
+        self.store.create_indexes()
+        self.store.on_start()
+
+    def start(self):
+        if self.store.outbox.relay_enabled:
+            self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
+
+    def stop(self):
+        self.store.outbox.stopping = True
+
+    def _relay_forever(self):
+        import eventlet
+        outbox = self.store.outbox
+        while not outbox.stopping:
+            try:
+                outbox.sweep()
+            except Exception:  # never let the relay kill the container
+                log.exception("outbox sweep failed")
+            eventlet.sleep(outbox.sweep_interval)
+
+    def get_dependency(self, worker_ctx):
+        return self.store
+
+
+def unique(*keys, **options) -> IndexModel:
+    return IndexModel([(k, ASCENDING) for k in keys], unique=True, **options)
+
+
+def index(*keys, **options) -> IndexModel:
+    spec = [(k[1:], pymongo.DESCENDING) if k.startswith("-") else (k, ASCENDING) for k in keys]
+    return IndexModel(spec, **options)

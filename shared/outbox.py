@@ -1,0 +1,94 @@
+"""Transactional outbox.
+
+A state change and its outgoing events are written in one transaction (``add``).
+Right after the commit the writer publishes them (``publish_soon``); a sweeper in
+every replica picks up whatever is still pending (a crash, a broker outage). Every
+publish is preceded by an atomic claim (a conditional ``update_one`` on an indexed
+field), so two replicas never publish the same row at the same time, and a claim
+left by a dead replica is taken over after ``CLAIM_TIMEOUT``. Delivery is
+at-least-once; consumers are idempotent on ``event_id``.
+"""
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+
+from pymongo import ASCENDING, IndexModel
+
+from shared import clock
+from shared.events import make_envelope, publisher
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = dt.timedelta(seconds=30)
+KEEP_SENT = dt.timedelta(days=7)
+
+
+class Outbox:
+    def __init__(self, db, service: str):
+        self.rows = db["outbox"]
+        self.service = service
+        self.replica = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.relay_enabled = os.environ.get("LINLI_OUTBOX_RELAY", "on") != "off"
+        self.sweep_interval = float(os.environ.get("LINLI_OUTBOX_SWEEP_SECONDS", "1"))
+        self.stopping = False
+
+    def indexes(self):
+        return {"outbox": [
+            IndexModel([("state", ASCENDING), ("created_at", ASCENDING)]),
+            IndexModel([("sent_at", ASCENDING)], expireAfterSeconds=int(KEEP_SENT.total_seconds()),
+                       partialFilterExpression={"state": "sent"}),
+        ]}
+
+    def add(self, session, event_type: str, data: dict) -> str:
+        envelope = make_envelope(event_type, data, source=self.service)
+        self.rows.insert_one({
+            "_id": envelope["event_id"], "type": event_type, "envelope": envelope,
+            "state": "pending", "created_at": clock.now(), "attempts": 0,
+        }, session=session)
+        return envelope["event_id"]
+
+    def publish_soon(self, event_ids):
+        if not self.relay_enabled:
+            return
+        for event_id in event_ids:
+            self._claim_and_publish({"_id": event_id, "state": "pending"})
+
+    def sweep(self, limit: int = 200) -> int:
+        """Publish what is pending (older than a moment, so the writer's own publish
+        goes first) and take over claims that a dead replica left behind."""
+        now = clock.now()
+        published = 0
+        pending = self.rows.find(
+            {"state": "pending", "created_at": {"$lt": now - dt.timedelta(seconds=1)}},
+            {"_id": 1}).sort("created_at", ASCENDING).limit(limit)
+        for row in list(pending):
+            published += self._claim_and_publish({"_id": row["_id"], "state": "pending"})
+        stale = self.rows.find(
+            {"state": "claimed", "claimed_at": {"$lt": now - CLAIM_TIMEOUT}},
+            {"_id": 1, "claimed_at": 1}).limit(limit)
+        for row in list(stale):
+            published += self._claim_and_publish(
+                {"_id": row["_id"], "state": "claimed", "claimed_at": row["claimed_at"]})
+        return published
+
+    def _claim_and_publish(self, claim_filter) -> int:
+        claimed = self.rows.update_one(
+            claim_filter,
+            {"$set": {"state": "claimed", "claimed_at": clock.now(), "claimed_by": self.replica},
+             "$inc": {"attempts": 1}})
+        if claimed.modified_count != 1:
+            return 0  # another replica (or the writer) has it
+        row = self.rows.find_one({"_id": claim_filter["_id"]})
+        try:
+            publisher().publish(row["envelope"])
+        except Exception as exc:
+            log.warning("outbox publish failed, will retry: %s", exc,
+                        extra={"event_id": row["_id"], "event_type": row["type"]})
+            self.rows.update_one({"_id": row["_id"], "claimed_by": self.replica},
+                                 {"$set": {"state": "pending"}})
+            return 0
+        self.rows.update_one({"_id": row["_id"]},
+                             {"$set": {"state": "sent", "sent_at": clock.now()}})
+        return 1

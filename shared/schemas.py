@@ -1,0 +1,64 @@
+"""Base marshmallow schema for everything that comes in.
+
+Unknown fields are rejected, and so are Mongo operators and dotted keys anywhere in
+the input (``{"phone": {"$gt": ""}}``, ``{"a.b": 1}``): 422 with the field named.
+"""
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from shared.errors import Invalid
+
+MAX_DEPTH = 8
+
+
+def _hostile_keys(value, path="", depth=0):
+    if depth > MAX_DEPTH:
+        yield path or "_schema", "nested too deeply"
+        return
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (key.startswith("$") or "." in key):
+                yield where, "operators and dotted keys are not allowed"
+            else:
+                yield from _hostile_keys(inner, where, depth + 1)
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _hostile_keys(inner, f"{path}.{i}" if path else str(i), depth + 1)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def refuse_operators(self, data, **kwargs):
+        problems = dict(_hostile_keys(data))
+        if problems:
+            raise ValidationError({k: [v] for k, v in problems.items()})
+        return data
+
+
+def load(schema: Schema, data, **kwargs):
+    """Load or raise the contract's 422 with field errors in ``details``."""
+    try:
+        return schema.load(data if data is not None else {}, **kwargs)
+    except ValidationError as exc:
+        raise Invalid("the input is invalid", details=_flatten(exc.messages)) from exc
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        return {str(k): v for k, v in messages.items()}
+    return {"_schema": messages}
+
+
+# Field helpers used across services.
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=64), **kw)  # noqa: E731
+Text = lambda max_len=200, **kw: fields.String(  # noqa: E731
+    validate=validate.Length(min=1, max=max_len), **kw)
+
+
+class Page(StrictSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200))
