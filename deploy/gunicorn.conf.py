@@ -1,0 +1,30 @@
+"""gunicorn settings for the gateway (gthread: the RPC pool is plain blocking sockets)."""
+import os
+import shutil
+import tempfile
+
+bind = f"{os.environ.get('LINLI_HTTP_HOST', '0.0.0.0')}:{os.environ.get('LINLI_HTTP_PORT', '8000')}"
+workers = int(os.environ.get("LINLI_GATEWAY_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("LINLI_GATEWAY_THREADS", "8"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = None
+# Bound what a client can send before the app sees it.
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Prometheus metrics from every worker process, summed at /metrics.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"linli-metrics-{os.getpid()}"))
+
+
+def on_starting(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)

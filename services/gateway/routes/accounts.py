@@ -1,0 +1,70 @@
+"""Accounts routes: the residents service over HTTP."""
+from flask import request
+from flask_smorest import Blueprint
+
+from services.gateway.web import QUERY, actor, body, call, query_args
+from services.residents import schemas
+
+blp = Blueprint("accounts", __name__, description="Accounts, communities, staff and residents")
+
+
+@blp.route("/auth/register", methods=["POST"])
+@blp.arguments(schemas.Register)
+@blp.response(201, schemas.Resident)
+@blp.doc(security=[])
+def register(_):
+    """Register as a resident of a community."""
+    return call("residents", "register", body())
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(schemas.Credentials)
+@blp.response(200, schemas.Token)
+@blp.doc(security=[])
+def token(_):
+    """Exchange phone and password for a bearer token."""
+    return call("residents", "issue_token", body(), request.remote_addr)
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, schemas.Resident)
+def me():
+    """The caller's own profile."""
+    return call("residents", "me", actor())
+
+
+@blp.route("/communities", methods=["GET"])
+@blp.response(200, schemas.Community(many=True))
+def communities():
+    return call("residents", "list_communities", actor())
+
+
+@blp.route("/communities", methods=["POST"])
+@blp.arguments(schemas.NewCommunity)
+@blp.response(201, schemas.Community)
+def create_community(_):
+    """Admin: add a community."""
+    return call("residents", "create_community", actor(), body())
+
+
+@blp.route("/staff", methods=["POST"])
+@blp.arguments(schemas.NewStaff)
+@blp.response(201, schemas.Resident)
+def create_staff(_):
+    """Admin: add a staff account for a community."""
+    return call("residents", "create_staff", actor(), body())
+
+
+@blp.route("/residents", methods=["GET"])
+@blp.arguments(schemas.ResidentQuery, **QUERY)
+def search_residents(_):
+    """Staff of the community (or an admin): find residents by name or phone prefix."""
+    return call("residents", "search_residents", actor(), query_args())
+
+
+@blp.route("/residents/<resident_id>", methods=["PATCH"])
+@blp.arguments(schemas.ResidentChanges)
+@blp.response(200, schemas.Resident)
+def update_resident(_, resident_id):
+    """Staff of the resident's community: set groups, name, building, unit."""
+    return call("residents", "update_resident", actor(), resident_id, body())

@@ -1,0 +1,74 @@
+"""Local processes for ``make run`` and the test suite: the embedded database, each
+service, the gateway. Production runs the same commands in containers."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVICES = ("residents", "notifications", "canteen", "library", "volunteer")
+
+
+def available_services() -> list[str]:
+    return [s for s in SERVICES if (ROOT / "services" / s / "service.py").exists()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(host: str, port: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_answers(host, port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def mongo_command(port: int, storage: str) -> list[str]:
+    return [str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+            "--storage-path", storage, "--log-level", "WARNING"]
+
+
+def mongo_uri(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+def service_command(name: str) -> list[str]:
+    return [str(BIN / "nameko"), "run", "--config", str(ROOT / "deploy" / "nameko.yml"),
+            f"services.{name}.service"]
+
+
+def gateway_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    return [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind", f"{host}:{port}", "services.gateway.app:app"]
+
+
+def base_env(**overrides) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning,ignore::UserWarning"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update({k: str(v) for k, v in overrides.items()})
+    return env
+
+
+def start(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=str(ROOT), start_new_session=True)
