@@ -58,7 +58,10 @@ class Stack:
             devstack.mongo_command(self.mongo_port, ":memory:"), devstack.base_env(**self.env),
             self.log_dir / "mongo.log")
         assert devstack.wait_for_port("127.0.0.1", self.mongo_port, 60), "SecantusDB did not start"
-        for name in devstack.available_services():
+        wanted = os.environ.get("LINLI_TEST_SERVICES")
+        self.services = wanted.split(",") if wanted else devstack.available_services()
+        self.env["LINLI_SERVICES"] = ",".join(self.services)
+        for name in self.services:
             self.start_service(name)
         self.start_gateway()
         self.wait_ready()

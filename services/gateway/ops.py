@@ -1,7 +1,6 @@
 """Operations routes: /healthz, /readyz, /metrics, /docs (offline Swagger UI)."""
 import os
 import time
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from flask import Blueprint, Response, jsonify, request, send_from_directory
@@ -14,10 +13,9 @@ from kombu import Connection
 from services.gateway import rpc
 from shared import mongo
 from shared.config import settings
+from shared.devstack import available_services
 
-ALL_SERVICES = ("residents", "notifications", "canteen", "library", "volunteer")
-SERVICES = tuple(n for n in ALL_SERVICES
-                 if (Path(__file__).parent.parent / n / "service.py").exists())
+SERVICES = tuple(available_services())
 READY_TIMEOUT = 2.0
 
 ops = Blueprint("ops", __name__)

@@ -1,9 +1,21 @@
-"""Routes per domain; every module here with a ``blp`` is served under /api/v1."""
+"""Routes per domain; every module here with a ``blp`` is served under /api/v1.
+
+A module named after a service is loaded when that service is part of the
+deployment (``LINLI_SERVICES``, default: every service in the tree); the others
+(jobs) always are."""
 import importlib
+import os
 import pkgutil
+
+from shared.devstack import SERVICES, available_services
+
+_wanted = os.environ.get("LINLI_SERVICES")
+_running = set(_wanted.split(",")) if _wanted else set(available_services())
 
 ROUTES = []
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _module in SERVICES and _module not in _running:
+        continue
     _blp = getattr(importlib.import_module(f"{__name__}.{_module}"), "blp", None)
     if _blp is not None:
         ROUTES.append(_blp)
