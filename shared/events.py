@@ -88,7 +88,7 @@ class Publisher:
             producer.publish(
                 body, serializer="json", delivery_mode=2,
                 retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
-                                          "interval_step": 0.5, "timeout": 5},
+                                          "interval_step": 0.5, "interval_max": 1},
                 **kwargs)
 
 

@@ -73,6 +73,12 @@ class Stack:
             devstack.service_command(name), devstack.base_env(**{**self.env, **env}),
             self.log_dir / f"{key}.log")
 
+    def start_module(self, key: str, module: str, **env):
+        """Run any nameko service module (tests use this for fault-injecting services)."""
+        command = devstack.service_command("x")[:-1] + [module]
+        self.processes[key] = devstack.start(
+            command, devstack.base_env(**{**self.env, **env}), self.log_dir / f"{key}.log")
+
     def stop(self, key: str, sig=signal.SIGTERM, wait: float = 20):
         process = self.processes.pop(key)
         if process.poll() is None:
