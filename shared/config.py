@@ -34,7 +34,7 @@ def settings() -> Settings:
     if not secret:
         if env == "production":
             raise RuntimeError("LINLI_SECRET must be set in production")
-        secret = "dev-only-insecure-secret"  # make run always exports a generated one
+        secret = "dev-only-insecure-secret-never-for-production"  # make run exports a generated one
     return Settings(
         amqp_uri=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI),
         mongo_uri=os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),

@@ -61,7 +61,7 @@ def gateway_command(port: int, host: str = "127.0.0.1") -> list[str]:
 def base_env(**overrides) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning,ignore::UserWarning"
+    env["PYTHONWARNINGS"] = "ignore"  # eventlet and nameko deprecation notices, every start
     env["PYTHONUNBUFFERED"] = "1"
     env.update({k: str(v) for k, v in overrides.items()})
     return env

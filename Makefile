@@ -1,0 +1,37 @@
+# Linli: `make run` starts everything; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install run test unit bench fuzz broker clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@bash deploy/local/python.sh "$(PYTHON)" "$(VENV)"
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -c "import nameko, pymongo, secantus, flask_smorest" || { echo "dependency install failed; see the pip output above." >&2; exit 1; }
+	@touch $@
+
+broker:
+	@bash deploy/local/broker.sh
+
+# Start RabbitMQ (if needed), the embedded database (unless MONGO_URI is set), every
+# service and the gateway. SCALE="canteen=3 library=2" runs replicas. Ctrl-C stops it all.
+run: install broker
+	@$(PY) deploy/local/run.py
+
+# The whole suite: unit, integration and end-to-end, on a real broker and database.
+test: install broker
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: install
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# Throughput and latency through the gateway against the bare RPC echo, in one run.
+bench: install broker
+	@$(PY) tests/load/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/test-logs bench-results

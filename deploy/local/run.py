@@ -1,0 +1,120 @@
+"""`make run`: the whole Linli system on this machine.
+
+Uses MONGO_URI if set, otherwise starts SecantusDB with its data under var/mongo
+(kept across runs); runs every service (replicas from SCALE="canteen=3 library=2")
+and the gateway under honcho; creates the bootstrap admin (the residents service
+does, at start); loads the demo data once; prints where to go and how to log in.
+Ctrl-C stops every process it started and nothing else."""
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from honcho.manager import Manager  # noqa: E402
+from honcho.printer import Printer  # noqa: E402
+
+from shared import devstack  # noqa: E402
+from seed import seed  # noqa: E402  (deploy/local/seed.py)
+from shared.config import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_PHONE  # noqa: E402
+
+VAR = ROOT / "var"
+
+
+def secret() -> str:
+    path = VAR / "secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def replicas() -> dict[str, int]:
+    counts = {name: 1 for name in devstack.available_services()}
+    for item in os.environ.get("SCALE", "").split():
+        name, _, count = item.partition("=")
+        if name not in counts or not count.isdigit() or int(count) < 1:
+            sys.exit(f"SCALE: '{item}' is not <service>=<replicas> for one of {sorted(counts)}")
+        counts[name] = int(count)
+    return counts
+
+
+def start_database() -> tuple[str, subprocess.Popen | None]:
+    if os.environ.get("MONGO_URI"):
+        return os.environ["MONGO_URI"], None
+    port = int(os.environ.get("LINLI_MONGO_PORT", "27017"))
+    if devstack.port_answers("127.0.0.1", port):
+        port = devstack.free_port()
+    storage = VAR / "mongo"
+    storage.mkdir(parents=True, exist_ok=True)
+    process = devstack.start(devstack.mongo_command(port, str(storage)), devstack.base_env(),
+                             VAR / "logs" / "mongo.log")
+    if not devstack.wait_for_port("127.0.0.1", port, 60):
+        process.terminate()
+        sys.exit(f"SecantusDB did not start; see {VAR / 'logs' / 'mongo.log'}")
+    print(f"database: SecantusDB on 127.0.0.1:{port}, data in {storage}")
+    return devstack.mongo_uri(port), process
+
+
+def main():
+    VAR.mkdir(exist_ok=True)
+    mongo_uri, database = start_database()
+    http_port = int(os.environ.get("LINLI_HTTP_PORT", "8000"))
+    env = devstack.base_env(
+        MONGO_URI=mongo_uri, LINLI_SECRET=os.environ.get("LINLI_SECRET") or secret(),
+        LINLI_ADMIN_PHONE=os.environ.get("LINLI_ADMIN_PHONE", DEFAULT_ADMIN_PHONE),
+        LINLI_ADMIN_PASSWORD=os.environ.get("LINLI_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
+        LINLI_SERVICES=",".join(devstack.available_services()))
+    manager = Manager(Printer(sys.stdout))
+    for name, count in replicas().items():
+        for i in range(count):
+            label = name if count == 1 else f"{name}.{i + 1}"
+            manager.add_process(label, " ".join(devstack.service_command(name)), env=env,
+                                cwd=str(ROOT))
+    manager.add_process("gateway", " ".join(devstack.gateway_command(http_port, "0.0.0.0")),
+                        env=env, cwd=str(ROOT))
+    threading.Thread(target=welcome, args=(http_port, env), daemon=True).start()
+    try:
+        manager.loop()
+    finally:
+        if database is not None:
+            os.killpg(database.pid, signal.SIGTERM)
+            database.wait(15)
+    sys.exit(manager.returncode)
+
+
+def welcome(http_port: int, env: dict):
+    import requests
+
+    base = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/readyz", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    else:
+        print("Linli did not become ready in 3 minutes; see the logs above and /readyz.")
+        return
+    logins = seed(base, env["LINLI_ADMIN_PHONE"], env["LINLI_ADMIN_PASSWORD"])
+    lines = [
+        "", "=" * 64, f"Linli is running: {base}/api/v1",
+        f"API docs: {base}/docs    (spec: {base}/openapi.json)",
+        f"Admin: {env['LINLI_ADMIN_PHONE']} / {env['LINLI_ADMIN_PASSWORD']}",
+        *[f"{role}: {phone} / {password}" for role, phone, password in logins],
+        "Ctrl-C stops everything.", "=" * 64, "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()

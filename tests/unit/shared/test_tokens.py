@@ -1,0 +1,68 @@
+"""Tokens are signed, expiring, and only HS256 with our key is accepted."""
+import base64
+import datetime as dt
+import json
+
+import jwt
+import pytest
+
+from shared.auth import Actor, check_token, hash_password, issue_token, password_matches
+from shared.config import settings
+from shared.errors import Unauthorized
+
+ALICE = Actor(id="r1", role="resident", community_id="c1")
+
+
+def test_a_token_round_trips_the_actor():
+    token, ttl = issue_token(ALICE)
+    assert ttl > 0
+    assert check_token(token) == ALICE
+
+
+def test_an_expired_token_is_refused():
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    token = jwt.encode({"sub": "r1", "role": "resident", "iat": now - 100, "exp": now - 10,
+                        "iss": "linli"}, settings().secret, algorithm="HS256")
+    with pytest.raises(Unauthorized) as err:
+        check_token(token)
+    assert err.value.code == "token_expired"
+
+
+def test_another_key_is_refused():
+    token = jwt.encode({"sub": "r1", "role": "admin", "iat": 1, "exp": 2**40, "iss": "linli"},
+                       "someone-elses-key-that-is-long-enough", algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        check_token(token)
+
+
+def test_a_tampered_token_is_refused():
+    token, _ = issue_token(ALICE)
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["role"] = "admin"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    with pytest.raises(Unauthorized):
+        check_token(f"{header}.{forged}.{signature}")
+
+
+def test_alg_none_is_refused():
+    def b64(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+    token = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'sub': 'r1', 'role': 'admin', 'iat': 1, 'exp': 2**40, 'iss': 'linli'})}."
+    with pytest.raises(Unauthorized):
+        check_token(token)
+
+
+def test_passwords_are_salted_argon2id():
+    first, second = hash_password("good-pass-1"), hash_password("good-pass-1")
+    assert first != second and first.startswith("$argon2id$")
+    assert password_matches(first, "good-pass-1")
+    assert not password_matches(first, "good-pass-2")
+    assert not password_matches("not-a-hash", "good-pass-1")
+
+
+def test_staff_manage_only_their_community():
+    staff = Actor(id="s", role="staff", community_id="c1")
+    assert staff.manages("c1") and not staff.manages("c2")
+    assert Actor(id="a", role="admin").manages("c2")
+    assert not ALICE.manages("c1")
