@@ -1,0 +1,52 @@
+"""The points ledger as plain rules: double entry, append only.
+
+Every movement of points is a transfer between two accounts, written as two entries
+that sum to zero. The community's pool issues points (its balance is minus what is
+in residents' hands, so it may be negative); a resident's account never goes below
+zero. A credit for a request and volunteer exists once; a wrong one is undone by a
+reverse transfer, never by editing."""
+from shared.errors import Conflict, Invalid
+
+KINDS = ("credit", "grant", "redemption", "reversal")
+REVERSIBLE = ("credit", "grant")
+
+
+def pool_account(community_id: str) -> str:
+    return f"pool:{community_id}"
+
+
+def resident_account(resident_id: str) -> str:
+    return f"resident:{resident_id}"
+
+
+def entries(from_account: str, to_account: str, points: int) -> list[dict]:
+    """The two legs of a transfer of ``points`` from one account to the other."""
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+        raise Invalid("points must be a positive whole number", details={"points": ["> 0"]})
+    if from_account == to_account:
+        raise Invalid("a transfer needs two accounts", details={"account": ["same account"]})
+    return [{"account_id": from_account, "delta": -points},
+            {"account_id": to_account, "delta": points}]
+
+
+def credit(community_id: str, volunteer_id: str, points: int) -> list[dict]:
+    return entries(pool_account(community_id), resident_account(volunteer_id), points)
+
+
+def redemption(community_id: str, resident_id: str, points: int) -> list[dict]:
+    return entries(resident_account(resident_id), pool_account(community_id), points)
+
+
+def reversal_of(transfer: dict) -> list[dict]:
+    """The transfer that undoes ``transfer``: the same points the other way."""
+    if transfer["kind"] not in REVERSIBLE:
+        raise Conflict(f"a {transfer['kind']} cannot be reversed", code="not_reversible")
+    return entries(transfer["to_account"], transfer["from_account"], transfer["points"])
+
+
+def balanced(legs: list[dict]) -> bool:
+    return sum(leg["delta"] for leg in legs) == 0
+
+
+def can_afford(balance: int, cost: int) -> bool:
+    return balance >= cost

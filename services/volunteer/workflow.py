@@ -1,0 +1,85 @@
+"""The request state machine and the SLA, as plain rules.
+
+``submitted -> dispatched -> accepted -> completed -> closed``; a dispatched request
+goes back to ``submitted`` when the team rejects it or the SLA runs out; the resident
+may cancel while it is ``submitted`` or ``dispatched``. Storage enforces each step
+with a conditional update on the status read here, so a racing step loses."""
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.errors import Conflict
+
+CATEGORIES = ("elderly_care", "repair", "escort", "cleaning", "tutoring",
+              "companionship", "other")
+URGENCIES = ("normal", "urgent")
+STATUSES = ("submitted", "dispatched", "accepted", "completed", "closed", "cancelled")
+OPEN = ("dispatched", "accepted")  # the team's open load
+
+# action -> (statuses it may start from, the status it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "dispatch": (("submitted",), "dispatched"),
+    "accept": (("dispatched",), "accepted"),
+    "reject": (("dispatched",), "submitted"),
+    "escalate": (("dispatched",), "submitted"),
+    "complete": (("accepted",), "completed"),
+    "confirm": (("completed",), "closed"),
+    "cancel": (("submitted", "dispatched"), "cancelled"),
+}
+
+SLA_MINUTES = {"normal": 30, "urgent": 10}
+POINTS_PER_HOUR = 10
+MAX_HOURS = 24
+SYSTEM = "system"  # who the SLA job acts as in a request's history
+
+
+def next_status(status: str, action: str) -> str:
+    """The status ``action`` leads to from ``status``; 409 illegal_transition if none."""
+    allowed_from, to = TRANSITIONS[action]
+    if status not in allowed_from:
+        raise Conflict(f"a {status} request cannot be {_past(action)}", code="illegal_transition",
+                       details={"status": status, "action": action})
+    return to
+
+
+def can(status: str, action: str) -> bool:
+    return status in TRANSITIONS[action][0]
+
+
+def _past(action: str) -> str:
+    return {"dispatch": "dispatched", "accept": "accepted", "reject": "rejected",
+            "escalate": "escalated", "complete": "completed", "confirm": "confirmed",
+            "cancel": "cancelled"}[action]
+
+
+def history_entry(at: dt.datetime, by: str, from_status: str | None, to_status: str,
+                  note: str | None = None) -> dict:
+    return {"at": at, "by": by, "from": from_status, "to": to_status, "note": note}
+
+
+def sla_due(dispatched_at: dt.datetime, urgency: str) -> dt.datetime:
+    """When a dispatched request that nobody accepted is escalated."""
+    return dispatched_at + dt.timedelta(minutes=SLA_MINUTES[urgency])
+
+
+def is_overdue(sla_due_at: dt.datetime, as_of: dt.datetime) -> bool:
+    return sla_due_at <= as_of
+
+
+def points_for(hours, points_per_hour: int = POINTS_PER_HOUR) -> int:
+    """Points a volunteer earns for ``hours`` of service, rounded half up."""
+    return int((Decimal(str(hours)) * points_per_hour).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def hours_problem(hours) -> str | None:
+    """Why ``hours`` is not a real length of service, or None."""
+    if hours is None or hours <= 0:
+        return "more than 0 hours"
+    if hours > MAX_HOURS:
+        return f"at most {MAX_HOURS} hours"
+    return None
+
+
+def strangers(volunteer_ids, members) -> list[str]:
+    """The listed volunteers who are not members of the team."""
+    members = set(members)
+    return [v for v in volunteer_ids if v not in members]
