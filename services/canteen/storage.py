@@ -1,0 +1,299 @@
+"""The only module of the canteen service that speaks Mongo.
+
+Limits are single conditional ``update_one`` calls on indexed fields: a booking takes
+portions with ``{_id, remaining >= p}`` and ``$inc``; a republish changes capacity
+with ``{_id, capacity: old, remaining >= -delta}``; a booking changes state with
+``{_id, status: from}``. One active booking per resident per slot and one pickup code
+per slot are unique indexes. Every change with its events is one transaction."""
+import threading
+import uuid
+
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from shared import clock
+from shared.errors import Conflict
+from shared.mongo import Store, index, unique
+from shared.pagination import newest_first
+
+PICKUP_CODE_INDEX = "pickup_code_once_per_slot"
+ACTIVE_BOOKING_INDEX = "one_active_booking_per_resident_and_slot"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SlotUnavailable(Exception):
+    """The conditional take on the menu matched nothing (full, closed or gone)."""
+
+
+class CapacityMoved(Exception):
+    """Someone changed the menu's capacity between our read and our update."""
+
+
+class PickupCodeTaken(Exception):
+    pass
+
+
+class CaringLunchTaken(Exception):
+    pass
+
+
+def _duplicate_of(exc: Exception) -> str:
+    text = str(getattr(exc, "details", None) or exc)
+    if PICKUP_CODE_INDEX in text or "pickup_code" in text:
+        return "pickup_code"
+    return "active_booking"
+
+
+class CanteenStore(Store):
+    service = "canteen"
+    indexes = {
+        "sites": [index("community_id", "-created_at"), index("-created_at")],
+        "menus": [unique("site_id", "date", "meal"), index("site_id", "date")],
+        "bookings": [
+            unique("site_id", "date", "meal", "resident_id", name=ACTIVE_BOOKING_INDEX,
+                   partialFilterExpression={"active": True}),
+            unique("site_id", "date", "meal", "pickup_code", name=PICKUP_CODE_INDEX),
+            index("resident_id", "-created_at"),
+            index("site_id", "date", "meal", "-created_at"),
+            index("site_id", "date"),
+            index("status", "ends_at"),
+            index("status", "reminded", "remind_at"),
+        ],
+        "checkouts": [index("site_id", "date", "meal"), index("resident_id", "-created_at")],
+        # one caring lunch a resident a day: the key is "<resident_id>:<date>"
+        "caring_lunches": [],
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sites: dict[str, dict] = {}
+        self._sites_lock = threading.Lock()
+
+    @property
+    def sites(self):
+        return self.db["sites"]
+
+    @property
+    def menus(self):
+        return self.db["menus"]
+
+    @property
+    def bookings(self):
+        return self.db["bookings"]
+
+    @property
+    def checkouts(self):
+        return self.db["checkouts"]
+
+    # -- sites ---------------------------------------------------------------------
+    def add_site(self, fields: dict) -> dict:
+        doc = {"_id": new_id(), "created_at": clock.now(), **fields}
+        self.sites.insert_one(doc)
+        return doc
+
+    def site(self, site_id: str) -> dict | None:
+        """A site by id. Sites never change once made, so each process keeps them."""
+        cached = self._sites.get(site_id)
+        if cached is not None:
+            return cached
+        doc = self.sites.find_one({"_id": site_id})
+        if doc is not None:
+            with self._sites_lock:
+                self._sites[site_id] = doc
+        return doc
+
+    def list_sites(self, community_id: str | None, limit: int, cursor: str | None):
+        query = {"community_id": community_id} if community_id else {}
+        return newest_first(self.sites, query, limit, cursor)
+
+    # -- menus ---------------------------------------------------------------------
+    def menu(self, site_id: str, date: str, meal: str) -> dict | None:
+        return self.menus.find_one({"site_id": site_id, "date": date, "meal": meal})
+
+    def menus_between(self, site_id: str, first: str, last: str) -> list[dict]:
+        return list(self.menus.find({"site_id": site_id, "date": {"$gte": first, "$lte": last}})
+                    .limit(500))
+
+    def publish_new_menu(self, doc: dict, event: dict) -> dict:
+        """Insert a first menu for its slot; DuplicateKeyError if one appeared meanwhile."""
+        def write(tx):
+            self.menus.insert_one(doc, session=tx.session)
+            tx.emit("canteen.menu_published", {**event, "menu_id": doc["_id"]})
+            return doc
+
+        return self.transaction(write)
+
+    def republish_menu(self, current: dict, changes: dict, event: dict) -> dict:
+        """Replace dishes, cutoff and capacity of ``current`` in one conditional update.
+
+        The filter pins the capacity we read and asks ``remaining >= -delta``, so the
+        new capacity is never below what is booked, even with bookings landing now.
+        Raises ``CapacityMoved`` when the filter matches nothing."""
+        delta = changes["capacity"] - current["capacity"]
+        query = {"_id": current["_id"], "capacity": current["capacity"]}
+        if delta < 0:
+            query["remaining"] = {"$gte": -delta}
+
+        def write(tx):
+            result = self.menus.update_one(
+                query, {"$set": {**changes, "updated_at": clock.now()},
+                        "$inc": {"remaining": delta}}, session=tx.session)
+            if result.matched_count == 0:
+                raise CapacityMoved()
+            tx.emit("canteen.menu_published", {**event, "menu_id": current["_id"]})
+
+        self.transaction(write)
+        return self.menus.find_one({"_id": current["_id"]})
+
+    def menu_by_id(self, menu_id: str) -> dict | None:
+        return self.menus.find_one({"_id": menu_id})
+
+    # -- bookings --------------------------------------------------------------------
+    def booking(self, booking_id: str) -> dict | None:
+        return self.bookings.find_one({"_id": booking_id})
+
+    def active_booking(self, site_id: str, date: str, meal: str, resident_id: str):
+        return self.bookings.find_one({"site_id": site_id, "date": date, "meal": meal,
+                                       "resident_id": resident_id, "active": True})
+
+    def booking_by_code(self, site_id: str, date: str, meal: str, code: str):
+        return self.bookings.find_one({"site_id": site_id, "date": date, "meal": meal,
+                                       "pickup_code": code})
+
+    def add_booking(self, menu: dict, doc: dict, event: dict) -> dict:
+        """Take ``doc["portions"]`` from the menu and record the booking, atomically.
+
+        Raises ``SlotUnavailable`` (full or past the cutoff), ``PickupCodeTaken`` or
+        ``Conflict`` (already booked); in each case nothing was written."""
+        portions = doc["portions"]
+
+        def write(tx):
+            taken = self.menus.update_one(
+                {"_id": menu["_id"], "remaining": {"$gte": portions},
+                 "booking_cutoff": {"$gt": doc["created_at"]}},
+                {"$inc": {"remaining": -portions, "booked": portions}}, session=tx.session)
+            if taken.matched_count == 0:
+                raise SlotUnavailable()
+            self.bookings.insert_one(doc, session=tx.session)
+            tx.emit("canteen.booking_created", event)
+            return doc
+
+        try:
+            return self.transaction(write)
+        except (DuplicateKeyError, OperationFailure) as exc:
+            if getattr(exc, "code", None) != 11000 and not isinstance(exc, DuplicateKeyError):
+                raise
+            if _duplicate_of(exc) == "pickup_code":
+                raise PickupCodeTaken() from exc
+            raise Conflict("you already have a booking for this meal",
+                           code="already_booked") from exc
+
+    def cancel_booking(self, booking: dict, now, event: dict) -> dict | None:
+        """``booked`` -> ``cancelled`` and the portions back on the menu at once.
+        None when the booking was no longer ``booked``."""
+        def write(tx):
+            changed = self.bookings.update_one(
+                {"_id": booking["_id"], "status": "booked"},
+                {"$set": {"status": "cancelled", "cancelled_at": now},
+                 "$unset": {"active": ""}}, session=tx.session)
+            if changed.matched_count == 0:
+                return False
+            self.menus.update_one(
+                {"_id": booking["menu_id"]},
+                {"$inc": {"remaining": booking["portions"], "booked": -booking["portions"]}},
+                session=tx.session)
+            tx.emit("canteen.booking_cancelled", event)
+            return True
+
+        if not self.transaction(write):
+            return None
+        return self.booking(booking["_id"])
+
+    def list_bookings(self, query: dict, limit: int, cursor: str | None):
+        return newest_first(self.bookings, query, limit, cursor)
+
+    def bookings_of_day(self, site_id: str, date: str) -> list[dict]:
+        return list(self.bookings.find({"site_id": site_id, "date": date},
+                                       {"meal": 1, "status": 1, "portions": 1}))
+
+    # -- checkouts ---------------------------------------------------------------------
+    def had_caring_lunch(self, resident_id: str, date: str) -> bool:
+        return self.db["caring_lunches"].find_one({"_id": f"{resident_id}:{date}"},
+                                                  {"_id": 1}) is not None
+
+    def add_checkout(self, bill: dict, booking: dict | None, event: dict) -> dict:
+        """Record the bill; serve the booking (``booked`` -> ``served``) and claim the
+        day's caring lunch in the same transaction.
+
+        Raises ``Conflict`` (already served) or ``CaringLunchTaken``."""
+        def write(tx):
+            if booking is not None:
+                served = self.bookings.update_one(
+                    {"_id": booking["_id"], "status": "booked"},
+                    {"$set": {"status": "served", "served_at": bill["created_at"],
+                              "checkout_id": bill["_id"]}}, session=tx.session)
+                if served.matched_count == 0:
+                    raise Conflict("this booking is not waiting to be served",
+                                   code="already_served")
+            if bill["price_rule"] == "caring_lunch":
+                try:
+                    self.db["caring_lunches"].insert_one(
+                        {"_id": f"{bill['resident_id']}:{bill['date']}", "checkout_id": bill["_id"],
+                         "site_id": bill["site_id"], "at": bill["created_at"]}, session=tx.session)
+                except DuplicateKeyError as exc:
+                    raise CaringLunchTaken() from exc
+            self.checkouts.insert_one(bill, session=tx.session)
+            tx.emit("canteen.meal_served", event)
+            return bill
+
+        try:
+            return self.transaction(write)
+        except OperationFailure as exc:
+            if exc.code == 11000:
+                raise CaringLunchTaken() from exc
+            raise
+
+    def checkout_lines_of_day(self, site_id: str, date: str) -> list[dict]:
+        return list(self.checkouts.find({"site_id": site_id, "date": date},
+                                        {"meal": 1, "lines": 1, "booking_id": 1}))
+
+    # -- jobs ------------------------------------------------------------------------------
+    def past_bookings(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
+        query = {"status": "booked", "ends_at": {"$lte": as_of}}
+        if community_id:
+            query["community_id"] = community_id
+        return list(self.bookings.find(query).limit(limit))
+
+    def mark_no_show(self, booking: dict, as_of, event: dict) -> bool:
+        def write(tx):
+            claimed = self.bookings.update_one(
+                {"_id": booking["_id"], "status": "booked"},
+                {"$set": {"status": "no_show", "no_show_at": as_of}}, session=tx.session)
+            if claimed.matched_count == 0:
+                return False
+            tx.emit("canteen.booking_no_show", event)
+            return True
+
+        return self.transaction(write)
+
+    def reminders_due(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
+        query = {"status": "booked", "reminded": False, "remind_at": {"$lte": as_of},
+                 "ends_at": {"$gt": as_of}}
+        if community_id:
+            query["community_id"] = community_id
+        return list(self.bookings.find(query).limit(limit))
+
+    def mark_reminded(self, booking: dict, as_of, event: dict) -> bool:
+        def write(tx):
+            claimed = self.bookings.update_one(
+                {"_id": booking["_id"], "status": "booked", "reminded": False},
+                {"$set": {"reminded": True, "reminded_at": as_of}}, session=tx.session)
+            if claimed.matched_count == 0:
+                return False
+            tx.emit("canteen.pickup_reminder_due", event)
+            return True
+
+        return self.transaction(write)
+
