@@ -1,0 +1,130 @@
+"""Library routes: branches, catalogue, copies, self-checkout, returns, holds."""
+from flask_smorest import Blueprint
+
+from services.gateway.web import QUERY, actor, body, call, query_args
+from services.library import schemas
+
+blp = Blueprint("library", __name__,
+                description="Library, book houses and district branches: circulation and holds")
+
+
+@blp.route("/library/branches", methods=["GET"])
+@blp.arguments(schemas.BranchQuery, **QUERY)
+@blp.response(200, schemas.Branch(many=True))
+def list_branches(_):
+    """Branches (neighbourhood library, book houses, district branches); ``?community_id=``."""
+    return call("library", "list_branches", actor(), query_args())
+
+
+@blp.route("/library/branches", methods=["POST"])
+@blp.arguments(schemas.NewBranch)
+@blp.response(201, schemas.Branch)
+def create_branch(_):
+    """Staff of the community: add a branch (``loan_period_days`` defaults to 30)."""
+    return call("library", "create_branch", actor(), body())
+
+
+@blp.route("/library/titles", methods=["GET"])
+@blp.arguments(schemas.TitleQuery, **QUERY)
+def search_titles(_):
+    """Catalogue search ``?q=`` over title, author and tags, with ``available`` per branch."""
+    return call("library", "search_titles", actor(), query_args())
+
+
+@blp.route("/library/titles", methods=["POST"])
+@blp.arguments(schemas.NewTitle)
+@blp.response(201, schemas.Title)
+def create_title(_):
+    """Staff: add a title."""
+    return call("library", "create_title", actor(), body())
+
+
+@blp.route("/library/titles/<title_id>", methods=["GET"])
+@blp.response(200, schemas.Title)
+def get_title(title_id):
+    """One title with its availability per branch."""
+    return call("library", "get_title", actor(), title_id)
+
+
+@blp.route("/library/imports", methods=["POST"])
+@blp.arguments(schemas.Import)
+@blp.response(201, schemas.ImportResult)
+def import_titles(_):
+    """Staff: bulk-add titles and copies (up to 2,000 rows a request)."""
+    return call("library", "import_titles", actor(), body())
+
+
+@blp.route("/library/copies", methods=["POST"])
+@blp.arguments(schemas.NewCopy)
+@blp.response(201, schemas.Copy)
+def create_copy(_):
+    """Staff of the branch's community: add a copy with the code its QR label encodes."""
+    return call("library", "create_copy", actor(), body())
+
+
+@blp.route("/library/copies/<code>", methods=["GET"])
+@blp.response(200, schemas.Copy)
+def get_copy(code):
+    """Where a copy is and what state it is in."""
+    return call("library", "get_copy", actor(), code)
+
+
+@blp.route("/library/loans", methods=["POST"])
+@blp.arguments(schemas.Scan)
+@blp.response(201, schemas.Loan)
+def checkout(_):
+    """Self-checkout: scan a copy at a branch. 409 when the copy is out or held for
+    someone else, or ``patron_blocked`` (5 active loans or an overdue one)."""
+    return call("library", "checkout", actor(), body())
+
+
+@blp.route("/library/loans", methods=["GET"])
+@blp.arguments(schemas.LoanQuery, **QUERY)
+def list_loans(_):
+    """Own loans; staff: ``?resident_id=``."""
+    return call("library", "list_loans", actor(), query_args())
+
+
+@blp.route("/library/loans/<loan_id>/renew", methods=["POST"])
+@blp.response(200, schemas.Loan)
+def renew(loan_id):
+    """Renew from the current due date; at most twice, not overdue, nobody waiting."""
+    return call("library", "renew_loan", actor(), loan_id)
+
+
+@blp.route("/library/returns", methods=["POST"])
+@blp.arguments(schemas.Scan)
+@blp.response(200, schemas.ReturnResult)
+def return_copy(_):
+    """Return at any branch; the copy lives there now (or goes to the next hold)."""
+    return call("library", "return_copy", actor(), body())
+
+
+@blp.route("/library/transfers/receive", methods=["POST"])
+@blp.arguments(schemas.Scan)
+@blp.response(200, schemas.Copy)
+def receive(_):
+    """Staff: a copy in transit arrives at a branch."""
+    return call("library", "receive_transfer", actor(), body())
+
+
+@blp.route("/library/holds", methods=["POST"])
+@blp.arguments(schemas.NewHold)
+@blp.response(201, schemas.Hold)
+def place_hold(_):
+    """Join the queue for a title, with the pickup branch; answers the ``position``."""
+    return call("library", "place_hold", actor(), body())
+
+
+@blp.route("/library/holds", methods=["GET"])
+@blp.arguments(schemas.HoldQuery, **QUERY)
+def list_holds(_):
+    """Own holds with queue positions."""
+    return call("library", "list_holds", actor(), query_args())
+
+
+@blp.route("/library/holds/<hold_id>", methods=["DELETE"])
+@blp.response(200, schemas.Hold)
+def cancel_hold(hold_id):
+    """Cancel a hold (a copy it had passes to the next in line)."""
+    return call("library", "cancel_hold", actor(), hold_id)

@@ -1,0 +1,1 @@
+"""Library: branches and book houses, titles and copies, loans, holds, renewals."""

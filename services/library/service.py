@@ -1,0 +1,333 @@
+"""Library: branches and book houses, titles and copies, QR self-checkout, returns
+anywhere, holds, renewals and the overdue / due-soon / hold-expiry sweeps."""
+import datetime as dt
+import logging
+import os
+
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.library import circulation, jobs, schemas
+from services.library.storage import LibraryStore
+from shared import clock
+from shared.auth import Actor
+from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
+from shared.mongo import Mongo
+from shared.rpc import call
+from shared.schemas import load
+from shared.service import LinliService, bootstrap
+
+bootstrap("library")
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = float(os.environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60"))
+
+branch_out = schemas.Branch()
+copy_out = schemas.Copy()
+loan_out = schemas.Loan()
+hold_out = schemas.Hold()
+title_out = schemas.Title()
+
+
+def _branch(doc):
+    return branch_out.dump({**doc, "id": doc["_id"]})
+
+
+def _copy(doc):
+    return copy_out.dump({**doc, "id": doc["_id"], "hold_id": doc.get("hold_id")})
+
+
+def _loan(doc):
+    return loan_out.dump({**doc, "id": doc["_id"],
+                          "borrowed_at": clock.local_iso(doc["borrowed_at"]),
+                          "returned_at": clock.local_iso(doc.get("returned_at"))})
+
+
+def _require_staff(who: Actor, community_id: str | None = None):
+    if community_id is None:
+        if not (who.is_staff or who.is_admin):
+            raise Forbidden("staff only")
+    elif not who.manages(community_id):
+        raise Forbidden("staff of this community only")
+
+
+class LibraryService(LinliService):
+    name = "library"
+    store = Mongo(LibraryStore)
+    residents = RpcProxy("residents")
+
+    # -- branches -------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def list_branches(self, actor, query=None):
+        Actor.from_dict(actor)
+        data = load(schemas.BranchQuery(), query or {})
+        return [_branch(b) for b in self.store.list_branches(data["community_id"])]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_branch(self, actor, payload):
+        who = Actor.from_dict(actor)
+        data = load(schemas.NewBranch(), payload)
+        _require_staff(who, data["community_id"])
+        if not call(self.residents, "community_exists", data["community_id"]):
+            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        return _branch(self.store.add_branch(data))
+
+    # -- titles and copies ------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def create_title(self, actor, payload):
+        _require_staff(Actor.from_dict(actor))
+        data = load(schemas.NewTitle(), payload)
+        return self._titles([self.store.add_title(data)])[0]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def search_titles(self, actor, query):
+        """Catalogue search over title, author and tags, with available copies per branch."""
+        Actor.from_dict(actor)
+        data = load(schemas.TitleQuery(), query)
+        docs, next_cursor = self.store.search_titles(data["q"], data["limit"], data["cursor"])
+        return {"items": self._titles(docs, data["community_id"]), "next_cursor": next_cursor}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_title(self, actor, title_id):
+        Actor.from_dict(actor)
+        return self._titles([self._title(title_id)])[0]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_copy(self, actor, payload):
+        who = Actor.from_dict(actor)
+        data = load(schemas.NewCopy(), payload)
+        branch = self._branch_field(data["branch_id"])
+        _require_staff(who, branch["community_id"])
+        title = self.store.title(data["title_id"])
+        if not title:
+            raise Invalid("no such title", details={"title_id": ["unknown title"]})
+        return _copy(self.store.add_copy(title, data["code"], branch["_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_copy(self, actor, code):
+        Actor.from_dict(actor)
+        copy = self.store.copy_by_code(code)
+        if not copy:
+            raise NotFound("no copy with this code")
+        return _copy(copy)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_titles(self, actor, payload):
+        """Staff: add many titles (and copies at a branch) at once; see ``importer``."""
+        who = Actor.from_dict(actor)
+        _require_staff(who)
+        data = load(schemas.Import(), payload)
+        branch_ids = {r["branch_id"] for r in data["rows"] if r.get("branch_id")}
+        branches = self.store.branches_by_ids(branch_ids)
+        for branch_id in branch_ids:
+            if branch_id not in branches:
+                raise Invalid("no such branch", details={"rows": [f"unknown branch {branch_id}"]})
+            _require_staff(who, branches[branch_id]["community_id"])
+        return self.store.import_rows(data["rows"])
+
+    # -- circulation ---------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def checkout(self, actor, payload):
+        """Self-checkout: the caller scanned ``code`` at ``branch_id``."""
+        who = Actor.from_dict(actor)
+        data = load(schemas.Scan(), payload)
+        copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
+        if copy["status"] == "hold_ready" and copy.get("held_for") != who.id:
+            raise Conflict("this copy is held for another reader", code="copy_held")
+        if copy["status"] not in ("available", "hold_ready"):
+            raise Conflict(f"this copy is {copy['status'].replace('_', ' ')}",
+                           code="copy_unavailable", details={"status": copy["status"]})
+        title = self.store.title(copy["title_id"])
+        return _loan(self.store.checkout(who.id, copy, title, branch, clock.now()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def return_copy(self, actor, payload):
+        """A return at any branch (by the borrower or staff); the copy lives there now."""
+        who = Actor.from_dict(actor)
+        data = load(schemas.Scan(), payload)
+        copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
+        if copy["status"] != "on_loan" or not copy.get("loan_id"):
+            raise Conflict("this copy is not on loan", code="not_on_loan",
+                           details={"status": copy["status"]})
+        loan = self.store.loan(copy["loan_id"])
+        if loan["resident_id"] != who.id and not (
+                who.manages(branch["community_id"]) or who.manages(loan["community_id"])):
+            raise Forbidden("only the borrower or staff can return this copy")
+        title = self.store.title(copy["title_id"])
+        returned, moved = self.store.return_copy(copy, loan, title, branch, clock.now())
+        return {"loan": _loan(returned), "copy": _copy(moved)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def receive_transfer(self, actor, payload):
+        """Staff: a copy arrives at a branch (in transit for a hold there: ready)."""
+        who = Actor.from_dict(actor)
+        data = load(schemas.Scan(), payload)
+        copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
+        _require_staff(who, branch["community_id"])
+        if copy["status"] not in ("in_transit", "available"):
+            raise Conflict(f"a copy that is {copy['status'].replace('_', ' ')} cannot be received",
+                           code="illegal_transition", details={"status": copy["status"]})
+        title = self.store.title(copy["title_id"])
+        return _copy(self.store.receive(copy, title, branch, clock.now()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def renew_loan(self, actor, loan_id):
+        who = Actor.from_dict(actor)
+        loan = self.store.loan(loan_id)
+        if not loan:
+            raise NotFound("no such loan")
+        if loan["resident_id"] != who.id and not who.manages(loan["community_id"]):
+            raise Forbidden("not your loan")
+        due = dt.date.fromisoformat(loan["due_date"])
+        refusal = circulation.renewal_refusal(
+            loan["status"], loan["renewals"], due, clock.today_local(),
+            self.store.someone_waits(loan["title_id"]))
+        if refusal:
+            raise Conflict(refusal[1], code=refusal[0])
+        new_due = circulation.renewed_due_date(due, loan["loan_period_days"])
+        return _loan(self.store.renew(loan, new_due))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_loans(self, actor, query):
+        who = Actor.from_dict(actor)
+        data = load(schemas.LoanQuery(), query)
+        resident_id = self._whose(who, data["resident_id"])
+        docs, next_cursor = self.store.list_loans(resident_id, data["status"], data["limit"],
+                                                  data["cursor"])
+        return {"items": [_loan(d) for d in docs], "next_cursor": next_cursor}
+
+    # -- holds ------------------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def place_hold(self, actor, payload):
+        who = Actor.from_dict(actor)
+        data = load(schemas.NewHold(), payload)
+        title = self.store.title(data["title_id"])
+        if not title:
+            raise Invalid("no such title", details={"title_id": ["unknown title"]})
+        branch = self._branch_field(data["pickup_branch_id"], "pickup_branch_id")
+        if self.store.has_open_loan_of(who.id, title["_id"]):
+            raise Conflict("you have this title on loan already", code="already_on_loan")
+        return self._hold(self.store.place_hold(who.id, title, branch, clock.now()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_hold(self, actor, hold_id):
+        who = Actor.from_dict(actor)
+        hold = self.store.hold(hold_id)
+        if not hold:
+            raise NotFound("no such hold")
+        if hold["resident_id"] != who.id and not who.manages(hold["community_id"]):
+            raise NotFound("no such hold")
+        if hold["status"] not in circulation.OPEN_HOLD_STATES:
+            raise Conflict(f"the hold is already {hold['status']}", code="illegal_transition")
+        title = self.store.title(hold["title_id"])
+        return self._hold(self.store.cancel_hold(hold, title, clock.now()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_holds(self, actor, query):
+        who = Actor.from_dict(actor)
+        data = load(schemas.HoldQuery(), query)
+        docs, next_cursor = self.store.list_holds(who.id, data["status"], data["limit"],
+                                                  data["cursor"])
+        return {"items": [self._hold(d) for d in docs], "next_cursor": next_cursor}
+
+    # -- jobs ---------------------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def run_job(self, actor, name, as_of=None):
+        """Run one sweep now: staff for their community, admin for all -> {processed}."""
+        who = Actor.from_dict(actor)
+        if not (who.is_staff or who.is_admin):
+            raise Forbidden("staff or admin only")
+        if name not in jobs.JOBS:
+            raise NotFound(f"no job named {name}")
+        at = clock.parse_instant(as_of)
+        community_id = None if who.is_admin else who.community_id
+        return {"processed": jobs.run(self.store, name, at, community_id)}
+
+    @timer(interval=SWEEP_SECONDS)
+    def sweep(self):
+        now = clock.now()
+        for name in jobs.JOBS:
+            try:
+                done = jobs.run(self.store, name, now)
+                if done:
+                    log.info("%s processed %d", name, done)
+            except Exception:  # one failing sweep must not stop the others
+                log.exception("%s failed", name)
+
+    # -- for other services ---------------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
+    def title_availability(self, title_id):
+        """Availability of one title: ``{id, title, author, available: [{branch_id,
+        branch_name, kind, count}], available_total, copies_total}``. NotFound when
+        there is no such title."""
+        return self._titles([self._title(title_id)])[0]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def resident_loans(self, resident_id):
+        """A resident's open loans (``active`` or ``overdue``), newest first, each
+        ``{id, title, copy_code, due_date, status, renewals, branch_id, ...}``."""
+        return [_loan(d) for d in self.store.open_loans_of(resident_id)]
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _title(self, title_id):
+        title = self.store.title(title_id)
+        if not title:
+            raise NotFound("no such title")
+        return title
+
+    def _copy_field(self, code):
+        copy = self.store.copy_by_code(code)
+        if not copy:
+            raise Invalid("no copy with this code", details={"code": ["unknown copy code"]})
+        return copy
+
+    def _branch_field(self, branch_id, field="branch_id"):
+        branch = self.store.branch(branch_id)
+        if not branch:
+            raise Invalid("no such branch", details={field: ["unknown branch"]})
+        return branch
+
+    def _whose(self, who: Actor, resident_id):
+        if not resident_id or resident_id == who.id:
+            return who.id
+        if not (who.is_staff or who.is_admin):
+            raise Forbidden("staff only")
+        if not who.is_admin:
+            resident = call(self.residents, "get_resident", resident_id)
+            if not who.manages(resident["community_id"]):
+                raise Forbidden("not a resident of your community")
+        return resident_id
+
+    def _hold(self, doc):
+        position = 0
+        if doc["status"] == "waiting":
+            position = circulation.queue_position(self.store.waiting_before(doc))
+        elif doc["status"] not in ("ready", "in_transit"):
+            position = None
+        return hold_out.dump({**doc, "id": doc["_id"], "position": position,
+                              "created_at": clock.local_iso(doc["created_at"]),
+                              "ready_at": clock.local_iso(doc.get("ready_at")),
+                              "expires_at": clock.local_iso(doc.get("expires_at"))})
+
+    def _titles(self, docs, community_id=None):
+        copies = self.store.copies_of([d["_id"] for d in docs])
+        branches = self.store.branches_by_ids({c["branch_id"] for c in copies})
+        out = []
+        for doc in docs:
+            counts, total = {}, 0
+            for c in copies:
+                if c["title_id"] != doc["_id"]:
+                    continue
+                total += 1
+                branch = branches.get(c["branch_id"])
+                if c["status"] == "available" and branch and (
+                        community_id is None or branch["community_id"] == community_id):
+                    counts[c["branch_id"]] = counts.get(c["branch_id"], 0) + 1
+            available = [{"branch_id": b, "branch_name": branches[b]["name"],
+                          "kind": branches[b]["kind"], "count": n}
+                         for b, n in sorted(counts.items(), key=lambda kv: branches[kv[0]]["name"])]
+            out.append(title_out.dump({**doc, "id": doc["_id"], "isbn": doc.get("isbn"),
+                                       "available": available,
+                                       "available_total": sum(counts.values()),
+                                       "copies_total": total}))
+        return out

@@ -1,0 +1,564 @@
+"""The only module of the library service that speaks Mongo.
+
+Every limit is one conditional ``update_one`` inside a transaction: a copy leaves
+``available`` (or ``hold_ready`` for this reader) once, a reader's ``patrons`` counter
+only grows while ``active_loans < 5`` and ``overdue == 0``. Dates (``due_date``) are
+stored as ``YYYY-MM-DD`` strings in the community's calendar."""
+import datetime as dt
+import uuid
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.library import circulation, search
+from shared import clock
+from shared.errors import Conflict
+from shared.mongo import Store, index, unique
+from shared.pagination import decode_cursor, encode_cursor, newest_first
+
+SEARCH_CANDIDATES = 5000
+ACTIVE_HOLD = {"active": True}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def day(value: dt.date) -> str:
+    return value.isoformat()
+
+
+class LibraryStore(Store):
+    service = "library"
+    indexes = {
+        "branches": [index("community_id"), index("name")],
+        "titles": [unique("isbn", sparse=True), index("keywords"), index("-created_at")],
+        "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True)],
+        "loans": [index("resident_id", "-created_at"), index("open_due", sparse=True),
+                  index("due_soon_on", sparse=True), index("resident_id", "title_id")],
+        "holds": [unique("title_id", "resident_id", partialFilterExpression=ACTIVE_HOLD),
+                  index("title_id", "status", "created_at"), index("resident_id", "-created_at"),
+                  index("ready_expires_at", sparse=True)],
+    }
+
+    @property
+    def branches(self):
+        return self.db["branches"]
+
+    @property
+    def titles(self):
+        return self.db["titles"]
+
+    @property
+    def copies(self):
+        return self.db["copies"]
+
+    @property
+    def loans(self):
+        return self.db["loans"]
+
+    @property
+    def holds(self):
+        return self.db["holds"]
+
+    @property
+    def patrons(self):
+        return self.db["patrons"]
+
+    # -- branches ---------------------------------------------------------------
+    def add_branch(self, fields: dict) -> dict:
+        doc = {"_id": new_id(), "created_at": clock.now(), **fields}
+        self.branches.insert_one(doc)
+        return doc
+
+    def branch(self, branch_id: str) -> dict | None:
+        return self.branches.find_one({"_id": branch_id})
+
+    def list_branches(self, community_id: str | None) -> list[dict]:
+        query = {"community_id": community_id} if community_id else {}
+        return list(self.branches.find(query).sort("name", 1).limit(1000))
+
+    def branches_by_ids(self, ids) -> dict[str, dict]:
+        return {b["_id"]: b for b in self.branches.find({"_id": {"$in": list(ids)}})}
+
+    def branch_by_name(self, name: str, community_id: str | None = None) -> dict | None:
+        query = {"name": name}
+        if community_id:
+            query["community_id"] = community_id
+        return self.branches.find_one(query)
+
+    # -- titles -------------------------------------------------------------------
+    @staticmethod
+    def title_doc(data: dict, now=None) -> dict:
+        doc = {"_id": new_id(), "title": data["title"], "author": data["author"],
+               "tags": list(data.get("tags") or []), "created_at": now or clock.now(),
+               "keywords": search.keywords_for(data["title"], data["author"],
+                                               data.get("tags") or [], data.get("isbn"))}
+        if data.get("isbn"):
+            doc["isbn"] = data["isbn"]
+        return doc
+
+    def add_title(self, data: dict) -> dict:
+        doc = self.title_doc(data)
+        try:
+            self.titles.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise Conflict("a title with this ISBN exists", code="isbn_taken") from exc
+        return doc
+
+    def title(self, title_id: str) -> dict | None:
+        return self.titles.find_one({"_id": title_id})
+
+    def search_titles(self, q: str | None, limit: int, cursor: str | None):
+        terms = search.terms(q)
+        if not terms:
+            return newest_first(self.titles, {}, limit, cursor)
+        lead = search.primary(terms)
+        candidates = [t for t in self.titles.find(lead.index_filter(),
+                                                  {"keywords": 1, "created_at": 1})
+                      .limit(SEARCH_CANDIDATES)
+                      if all(term.matches(t["keywords"]) for term in terms)]
+        candidates.sort(key=lambda t: (clock.as_utc(t["created_at"]), t["_id"]), reverse=True)
+        position = decode_cursor(cursor)
+        if position:
+            created_at, last_id = position
+            candidates = [t for t in candidates
+                          if (clock.as_utc(t["created_at"]), t["_id"]) < (clock.as_utc(created_at), last_id)]
+        page = candidates[:limit]
+        next_cursor = encode_cursor(page[-1]) if len(candidates) > limit else None
+        docs = {d["_id"]: d for d in self.titles.find({"_id": {"$in": [t["_id"] for t in page]}})}
+        return [docs[t["_id"]] for t in page if t["_id"] in docs], next_cursor
+
+    def copies_of(self, title_ids: list[str]) -> list[dict]:
+        return list(self.copies.find({"title_id": {"$in": list(title_ids)}},
+                                     {"title_id": 1, "branch_id": 1, "status": 1}))
+
+    # -- copies -------------------------------------------------------------------
+    def copy_by_code(self, code: str) -> dict | None:
+        return self.copies.find_one({"code": code})
+
+    def add_copy(self, title: dict, code: str, branch_id: str) -> dict:
+        doc = {"_id": new_id(), "code": code, "title_id": title["_id"], "branch_id": branch_id,
+               "status": "available", "created_at": clock.now()}
+
+        def write(tx):
+            self.copies.insert_one(doc, session=tx.session)
+            status = self._release_copy(tx, doc, title, clock.now())
+            doc["status"] = status
+            return doc
+
+        try:
+            return self.transaction(write)
+        except DuplicateKeyError as exc:
+            raise Conflict("a copy with this code exists", code="code_taken") from exc
+
+    # -- patrons ------------------------------------------------------------------
+    def patron(self, resident_id: str) -> dict:
+        return self.patrons.find_one({"_id": resident_id}) or {
+            "_id": resident_id, "active_loans": 0, "overdue": 0}
+
+    def ensure_patron(self, resident_id: str):
+        try:
+            self.patrons.update_one({"_id": resident_id}, {"$setOnInsert": {
+                "active_loans": 0, "overdue": 0, "created_at": clock.now()}}, upsert=True)
+        except DuplicateKeyError:
+            pass
+
+    # -- loans --------------------------------------------------------------------
+    def loan(self, loan_id: str) -> dict | None:
+        return self.loans.find_one({"_id": loan_id})
+
+    def list_loans(self, resident_id: str, status: str | None, limit: int, cursor: str | None):
+        query = {"resident_id": resident_id}
+        if status:
+            query["status"] = status
+        return newest_first(self.loans, query, limit, cursor)
+
+    def open_loans_of(self, resident_id: str) -> list[dict]:
+        return [loan for loan in self.loans.find({"resident_id": resident_id}).sort("created_at", -1)
+                .limit(500) if loan["status"] in circulation.OPEN_LOAN_STATES]
+
+    def has_open_loan_of(self, resident_id: str, title_id: str) -> bool:
+        return any(loan["status"] in circulation.OPEN_LOAN_STATES for loan in
+                   self.loans.find({"resident_id": resident_id, "title_id": title_id},
+                                   {"status": 1}))
+
+    def checkout(self, resident_id: str, copy: dict, title: dict, branch: dict,
+                 now: dt.datetime) -> dict:
+        """Lend ``copy`` to the resident: one conditional update on the copy (so one
+        loan however many scan at once), one on the reader's counter (the limit)."""
+        today = clock.today_local(now)
+        due = circulation.due_date(today, branch.get("loan_period_days")
+                                   or circulation.DEFAULT_LOAN_PERIOD_DAYS)
+        loan = {"_id": new_id(), "resident_id": resident_id, "copy_id": copy["_id"],
+                "copy_code": copy["code"], "title_id": title["_id"], "title": title["title"],
+                "branch_id": branch["_id"], "community_id": branch["community_id"],
+                "loan_period_days": branch.get("loan_period_days")
+                or circulation.DEFAULT_LOAN_PERIOD_DAYS,
+                "status": "active", "borrowed_at": now, "created_at": now, "due_date": day(due),
+                "open_due": day(due), "due_soon_on": day(circulation.due_soon_on(due)),
+                "renewals": 0, "returned_at": None, "return_branch_id": None}
+        if copy["status"] == "hold_ready":
+            copy_filter = {"_id": copy["_id"], "status": "hold_ready", "held_for": resident_id}
+        else:
+            copy_filter = {"_id": copy["_id"], "status": "available"}
+        self.ensure_patron(resident_id)
+
+        def write(tx):
+            taken = self.copies.update_one(copy_filter, {
+                "$set": {"status": "on_loan", "loan_id": loan["_id"], "branch_id": branch["_id"]},
+                "$unset": {"hold_id": "", "held_for": ""}}, session=tx.session)
+            if taken.modified_count != 1:
+                raise Conflict("this copy is not available", code="copy_unavailable")
+            allowed = self.patrons.update_one(
+                {"_id": resident_id, "active_loans": {"$lt": circulation.PATRON_LIMIT},
+                 "overdue": 0}, {"$inc": {"active_loans": 1}}, session=tx.session)
+            if allowed.modified_count != 1:
+                patron = self.patrons.find_one({"_id": resident_id}, session=tx.session) or {}
+                reason = circulation.patron_blocked_reason(patron.get("active_loans", 0),
+                                                           patron.get("overdue", 0))
+                raise Conflict(reason or "borrowing is blocked", code="patron_blocked",
+                               details={"active_loans": patron.get("active_loans", 0),
+                                        "overdue_loans": patron.get("overdue", 0)})
+            if copy_filter["status"] == "hold_ready" and copy.get("hold_id"):
+                self.holds.update_one({"_id": copy["hold_id"], "status": "ready"}, {
+                    "$set": {"status": "collected", "collected_at": now, "loan_id": loan["_id"]},
+                    "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
+            self.loans.insert_one(loan, session=tx.session)
+            tx.emit("library.loan_created", {
+                "loan_id": loan["_id"], "resident_id": resident_id, "copy_code": copy["code"],
+                "title_id": title["_id"], "title": title["title"], "branch_id": branch["_id"],
+                "branch_name": branch["name"], "due_date": loan["due_date"]})
+            return loan
+
+        return self.transaction(write)
+
+    def return_copy(self, copy: dict, loan: dict, title: dict, branch: dict,
+                    now: dt.datetime) -> tuple[dict, dict]:
+        """The copy comes back at ``branch`` and lives there now; a waiting hold gets it."""
+
+        def write(tx):
+            back = self.copies.update_one(
+                {"_id": copy["_id"], "status": "on_loan", "loan_id": loan["_id"]},
+                {"$set": {"status": "available", "branch_id": branch["_id"]},
+                 "$unset": {"loan_id": ""}}, session=tx.session)
+            if back.modified_count != 1:
+                raise Conflict("this copy is not on loan", code="not_on_loan")
+            current = self.loans.find_one({"_id": loan["_id"]}, session=tx.session)
+            if current["status"] not in circulation.OPEN_LOAN_STATES:
+                raise Conflict("this copy is not on loan", code="not_on_loan")
+            self.loans.update_one({"_id": loan["_id"], "status": current["status"]}, {
+                "$set": {"status": "returned", "returned_at": now,
+                         "return_branch_id": branch["_id"]},
+                "$unset": {"open_due": "", "due_soon_on": ""}}, session=tx.session)
+            counters = {"active_loans": -1}
+            if current["status"] == "overdue":
+                counters["overdue"] = -1
+            self.patrons.update_one({"_id": loan["resident_id"]}, {"$inc": counters},
+                                    session=tx.session)
+            moved = {**copy, "branch_id": branch["_id"], "status": "available"}
+            moved.pop("loan_id", None)
+            moved["status"] = self._release_copy(tx, moved, title, now)
+            tx.emit("library.loan_returned", {
+                "loan_id": loan["_id"], "resident_id": loan["resident_id"],
+                "copy_code": copy["code"], "title_id": title["_id"], "title": title["title"],
+                "branch_id": branch["_id"], "branch_name": branch["name"]})
+            returned = {**current, "status": "returned", "returned_at": now,
+                        "return_branch_id": branch["_id"]}
+            return returned, self.copies.find_one({"_id": copy["_id"]}, session=tx.session)
+
+        return self.transaction(write)
+
+    def renew(self, loan: dict, new_due: dt.date) -> dict:
+        def write(tx):
+            renewed = self.loans.update_one(
+                {"_id": loan["_id"], "status": "active", "renewals": loan["renewals"],
+                 "due_date": loan["due_date"]},
+                {"$set": {"due_date": day(new_due), "open_due": day(new_due),
+                          "due_soon_on": day(circulation.due_soon_on(new_due))},
+                 "$inc": {"renewals": 1}}, session=tx.session)
+            if renewed.modified_count != 1:
+                raise Conflict("the loan changed meanwhile; try again", code="illegal_transition")
+            tx.emit("library.loan_renewed", {
+                "loan_id": loan["_id"], "resident_id": loan["resident_id"],
+                "title": loan["title"], "due_date": day(new_due),
+                "renewals": loan["renewals"] + 1})
+            return self.loans.find_one({"_id": loan["_id"]}, session=tx.session)
+
+        return self.transaction(write)
+
+    # -- holds ----------------------------------------------------------------------
+    def hold(self, hold_id: str) -> dict | None:
+        return self.holds.find_one({"_id": hold_id})
+
+    def someone_waits(self, title_id: str) -> bool:
+        return self.holds.find_one({"title_id": title_id, "status": "waiting"}, {"_id": 1}) is not None
+
+    def waiting_before(self, hold: dict) -> int:
+        return sum(1 for h in self.holds.find({"title_id": hold["title_id"], "status": "waiting"},
+                                              {"created_at": 1})
+                   if (clock.as_utc(h["created_at"]), h["_id"])
+                   < (clock.as_utc(hold["created_at"]), hold["_id"]))
+
+    def list_holds(self, resident_id: str, status: str | None, limit: int, cursor: str | None):
+        query = {"resident_id": resident_id}
+        if status:
+            query["status"] = status
+        return newest_first(self.holds, query, limit, cursor)
+
+    def place_hold(self, resident_id: str, title: dict, branch: dict, now: dt.datetime) -> dict:
+        hold = {"_id": new_id(), "resident_id": resident_id, "title_id": title["_id"],
+                "title": title["title"], "pickup_branch_id": branch["_id"],
+                "community_id": branch["community_id"], "status": "waiting", "active": True,
+                "created_at": now, "copy_id": None, "copy_code": None, "ready_at": None,
+                "expires_at": None}
+
+        def write(tx):
+            first = not self.holds.find_one({"title_id": title["_id"], "status": "waiting"},
+                                            {"_id": 1}, session=tx.session)
+            self.holds.insert_one(hold, session=tx.session)
+            position = 1 if first else None
+            if first:
+                copy = self._available_copy(tx, title["_id"], branch["_id"])
+                if copy:
+                    self._assign(tx, copy, hold, title, now)
+            if position is None:
+                position = circulation.queue_position(self._count_waiting_before(tx, hold))
+            tx.emit("library.hold_placed", {
+                "hold_id": hold["_id"], "resident_id": resident_id, "title_id": title["_id"],
+                "title": title["title"], "position": position,
+                "pickup_branch_id": branch["_id"]})
+            return self.holds.find_one({"_id": hold["_id"]}, session=tx.session)
+
+        try:
+            return self.transaction(write)
+        except DuplicateKeyError as exc:
+            raise Conflict("you already hold this title", code="already_held") from exc
+
+    def cancel_hold(self, hold: dict, title: dict, now: dt.datetime) -> dict:
+        def write(tx):
+            done = self.holds.update_one(
+                {"_id": hold["_id"], "status": hold["status"]},
+                {"$set": {"status": "cancelled", "cancelled_at": now},
+                 "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
+            if done.modified_count != 1:
+                raise Conflict("the hold changed meanwhile", code="illegal_transition")
+            self._pass_on_copy_of(tx, hold, title, now)
+            return self.holds.find_one({"_id": hold["_id"]}, session=tx.session)
+
+        return self.transaction(write)
+
+    def receive(self, copy: dict, title: dict, branch: dict, now: dt.datetime) -> dict:
+        """A copy arrives at ``branch``; a copy in transit for a hold waiting there is ready."""
+
+        def write(tx):
+            moved = self.copies.update_one(
+                {"_id": copy["_id"], "status": copy["status"]},
+                {"$set": {"branch_id": branch["_id"]}}, session=tx.session)
+            if moved.matched_count != 1:
+                raise Conflict("the copy changed meanwhile", code="illegal_transition")
+            if copy["status"] == "in_transit":
+                hold = self.holds.find_one({"_id": copy.get("hold_id")}, session=tx.session)
+                if hold and hold["status"] == "in_transit":
+                    if hold["pickup_branch_id"] == branch["_id"]:
+                        self._make_ready(tx, {**copy, "branch_id": branch["_id"]}, hold,
+                                         title, now)
+                else:
+                    self.copies.update_one({"_id": copy["_id"]}, {
+                        "$set": {"status": "available"},
+                        "$unset": {"hold_id": "", "held_for": ""}}, session=tx.session)
+                    self._release_copy(tx, {**copy, "branch_id": branch["_id"],
+                                            "status": "available"}, title, now)
+            return self.copies.find_one({"_id": copy["_id"]}, session=tx.session)
+
+        return self.transaction(write)
+
+    # -- jobs -------------------------------------------------------------------------
+    def loans_past_due(self, today: dt.date) -> list[dict]:
+        return list(self.loans.find({"open_due": {"$lt": day(today)}},
+                                    {"_id": 1, "community_id": 1}).limit(5000))
+
+    def mark_overdue(self, loan_id: str, today: dt.date) -> bool:
+        """Set the loan overdue (counted on the reader) and emit at most one notice a day."""
+
+        def write(tx):
+            changed = False
+            turned = self.loans.update_one({"_id": loan_id, "status": "active"},
+                                           {"$set": {"status": "overdue"}}, session=tx.session)
+            if turned.modified_count == 1:
+                changed = True
+                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
+                self.patrons.update_one({"_id": loan["resident_id"]}, {"$inc": {"overdue": 1}},
+                                        session=tx.session)
+            noticed = self.loans.update_one(
+                {"_id": loan_id, "status": "overdue", "overdue_notified_on": {"$ne": day(today)}},
+                {"$set": {"overdue_notified_on": day(today)}}, session=tx.session)
+            if noticed.modified_count == 1:
+                changed = True
+                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
+                due = dt.date.fromisoformat(loan["due_date"])
+                tx.emit("library.loan_overdue", {
+                    "loan_id": loan_id, "resident_id": loan["resident_id"],
+                    "title": loan["title"], "due_date": loan["due_date"],
+                    "days_overdue": circulation.days_overdue(due, today),
+                    "copy_code": loan["copy_code"]})
+            return changed
+
+        return self.transaction(write)
+
+    def loans_due_soon(self, today: dt.date) -> list[dict]:
+        return list(self.loans.find({"due_soon_on": {"$lte": day(today)}},
+                                    {"_id": 1, "community_id": 1}).limit(5000))
+
+    def send_due_soon(self, loan_id: str, today: dt.date) -> bool:
+        def write(tx):
+            loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
+            if not loan or "due_soon_on" not in loan:
+                return False
+            claimed = self.loans.update_one({"_id": loan_id, "due_soon_on": loan["due_soon_on"]},
+                                            {"$unset": {"due_soon_on": ""}}, session=tx.session)
+            if claimed.modified_count != 1:
+                return False
+            if loan["status"] == "active" and loan["due_date"] >= day(today):
+                tx.emit("library.loan_due_soon", {
+                    "loan_id": loan_id, "resident_id": loan["resident_id"],
+                    "title": loan["title"], "due_date": loan["due_date"]})
+            return True
+
+        return self.transaction(write)
+
+    def ready_holds_expired(self, as_of: dt.datetime) -> list[dict]:
+        return list(self.holds.find({"ready_expires_at": {"$lte": as_of}},
+                                    {"_id": 1, "community_id": 1}).limit(5000))
+
+    def expire_hold(self, hold_id: str, as_of: dt.datetime) -> bool:
+        def write(tx):
+            hold = self.holds.find_one({"_id": hold_id}, session=tx.session)
+            if not hold or hold["status"] != "ready":
+                return False
+            expired = self.holds.update_one(
+                {"_id": hold_id, "status": "ready", "ready_expires_at": hold["ready_expires_at"]},
+                {"$set": {"status": "expired", "expired_at": as_of},
+                 "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
+            if expired.modified_count != 1:
+                return False
+            title = self.titles.find_one({"_id": hold["title_id"]}, session=tx.session)
+            tx.emit("library.hold_expired", {
+                "hold_id": hold_id, "resident_id": hold["resident_id"],
+                "title_id": hold["title_id"], "title": hold["title"]})
+            self._pass_on_copy_of(tx, hold, title, as_of)
+            return True
+
+        return self.transaction(write)
+
+    # -- inside transactions --------------------------------------------------------------
+    def _count_waiting_before(self, tx, hold: dict) -> int:
+        return sum(1 for h in self.holds.find({"title_id": hold["title_id"], "status": "waiting"},
+                                              {"created_at": 1}, session=tx.session)
+                   if (clock.as_utc(h["created_at"]), h["_id"])
+                   < (clock.as_utc(hold["created_at"]), hold["_id"]))
+
+    def _available_copy(self, tx, title_id: str, prefer_branch_id: str) -> dict | None:
+        copies = list(self.copies.find({"title_id": title_id, "status": "available"},
+                                       session=tx.session).limit(200))
+        copies.sort(key=lambda c: c["branch_id"] != prefer_branch_id)
+        return copies[0] if copies else None
+
+    def _pass_on_copy_of(self, tx, hold: dict, title: dict, now: dt.datetime):
+        """A hold that had a copy let it go: the next in line gets it, or it is free."""
+        if not hold.get("copy_id"):
+            return
+        copy = self.copies.find_one({"_id": hold["copy_id"]}, session=tx.session)
+        if not copy or copy.get("hold_id") != hold["_id"]:
+            return
+        self.copies.update_one({"_id": copy["_id"], "hold_id": hold["_id"]}, {
+            "$set": {"status": "available"}, "$unset": {"hold_id": "", "held_for": ""}},
+            session=tx.session)
+        copy = {**copy, "status": "available"}
+        copy.pop("hold_id", None)
+        self._release_copy(tx, copy, title, now)
+
+    def _release_copy(self, tx, copy: dict, title: dict, now: dt.datetime) -> str:
+        """An available copy goes to the first waiting hold on its title, if any.
+        Answers the copy's status afterwards."""
+        for _ in range(5):
+            waiting = list(self.holds.find({"title_id": copy["title_id"], "status": "waiting"},
+                                           session=tx.session).limit(500))
+            hold = circulation.next_in_line(
+                [{**h, "created_at": clock.as_utc(h["created_at"])} for h in waiting])
+            if hold is None:
+                return "available"
+            status = self._assign(tx, copy, hold, title, now)
+            if status:
+                return status
+        return "available"
+
+    def _assign(self, tx, copy: dict, hold: dict, title: dict, now: dt.datetime) -> str | None:
+        copy_status, hold_status = circulation.copy_state_for_hold(
+            copy["branch_id"], hold["pickup_branch_id"])
+        claimed = self.holds.update_one(
+            {"_id": hold["_id"], "status": "waiting"},
+            {"$set": {"status": "in_transit", "copy_id": copy["_id"],
+                      "copy_code": copy["code"]}}, session=tx.session)
+        if claimed.modified_count != 1:
+            return None
+        taken = self.copies.update_one(
+            {"_id": copy["_id"], "status": "available"},
+            {"$set": {"status": "in_transit", "hold_id": hold["_id"],
+                      "held_for": hold["resident_id"]}}, session=tx.session)
+        if taken.modified_count != 1:
+            raise Conflict("the copy changed meanwhile", code="illegal_transition")
+        if hold_status == "ready":
+            self._make_ready(tx, copy, hold, title, now)
+        return copy_status
+
+    def _make_ready(self, tx, copy: dict, hold: dict, title: dict, now: dt.datetime):
+        expires = circulation.hold_expires_at(now)
+        self.copies.update_one({"_id": copy["_id"]}, {"$set": {
+            "status": "hold_ready", "hold_id": hold["_id"], "held_for": hold["resident_id"]}},
+            session=tx.session)
+        self.holds.update_one({"_id": hold["_id"]}, {"$set": {
+            "status": "ready", "ready_at": now, "expires_at": expires,
+            "ready_expires_at": expires}}, session=tx.session)
+        branch = self.branches.find_one({"_id": hold["pickup_branch_id"]}, session=tx.session)
+        tx.emit("library.hold_ready", {
+            "hold_id": hold["_id"], "resident_id": hold["resident_id"],
+            "title_id": hold["title_id"], "title": title["title"] if title else hold["title"],
+            "pickup_branch_id": hold["pickup_branch_id"],
+            "branch_name": branch["name"] if branch else "", "expires_at": expires,
+            "copy_code": copy["code"]})
+
+    # -- bulk import ---------------------------------------------------------------------
+    def import_rows(self, rows: list[dict]) -> dict:
+        """Titles (matched by ISBN when there is one) and their copies; copy codes
+        ``<prefix>-<n>`` already present are left alone, so a re-import adds nothing."""
+        now = clock.now()
+        isbns = [r["isbn"] for r in rows if r.get("isbn")]
+        known = {t["isbn"]: t for t in self.titles.find({"isbn": {"$in": isbns}})} if isbns else {}
+        new_titles, copies = [], []
+        for n, row in enumerate(rows):
+            title = known.get(row.get("isbn")) if row.get("isbn") else None
+            if title is None:
+                title = self.title_doc(row, now - dt.timedelta(microseconds=len(rows) - n))
+                new_titles.append(title)
+                if row.get("isbn"):
+                    known[row["isbn"]] = title
+            prefix = row.get("copies_code_prefix")
+            for i in range(1, (row.get("copies") or 0) + 1):
+                if prefix and row.get("branch_id"):
+                    copies.append({"_id": new_id(), "code": f"{prefix}-{i:03d}",
+                                   "title_id": title["_id"], "branch_id": row["branch_id"],
+                                   "status": "available", "created_at": now})
+        added_titles = self._insert_new(self.titles, new_titles)
+        added_copies = self._insert_new(self.copies, copies)
+        return {"titles": added_titles, "copies": added_copies}
+
+    @staticmethod
+    def _insert_new(collection, docs: list[dict]) -> int:
+        added = 0
+        for start in range(0, len(docs), 1000):
+            batch = docs[start:start + 1000]
+            try:
+                added += len(collection.insert_many(batch, ordered=False).inserted_ids)
+            except BulkWriteError as exc:
+                added += exc.details.get("nInserted", 0)
+        return added
