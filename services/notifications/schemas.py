@@ -55,3 +55,19 @@ class PreferencesOut(Schema):
     muted_categories = fields.List(fields.String())
     quiet_hours = fields.Dict(allow_none=True)
     webhook_url = fields.String(allow_none=True)
+    webhook_secret = fields.String(metadata={"description": "shown once, when a webhook URL is set"})
+
+
+class PushAttempt(Schema):
+    at = fields.String()
+    ok = fields.Boolean()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    ms = fields.Float()
+
+
+class Push(Schema):
+    id = fields.String()
+    state = fields.String()
+    url = fields.String()
+    attempts = fields.List(fields.Nested(PushAttempt))

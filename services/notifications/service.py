@@ -1,14 +1,19 @@
 """Notifications: inboxes, preferences, templates (zh-CN and en) and delivery.
 
-One event handler per personal event type in the catalogue, generated from the
-templates, each idempotent on ``(event_id, handler)``."""
-from nameko.rpc import RpcProxy, rpc
+One event handler per personal event type, generated from the templates, each
+idempotent on ``(event_id, handler)``; the inbox messages and their webhook pushes are
+written in one transaction, and pushes go out from a timer in every replica."""
+import uuid
 
-from services.notifications import messaging, schemas
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.notifications import delivery, messaging, push, schemas
 from services.notifications.storage import NotificationsStore
 from shared import clock, rpc as bounded
 from shared.auth import Actor
-from shared.errors import EXPECTED, NotFound
+from shared.config import settings
+from shared.errors import EXPECTED, Forbidden, Invalid, NotFound
 from shared.events import handles
 from shared.mongo import Mongo
 from shared.schemas import load
@@ -18,6 +23,7 @@ bootstrap("notifications")
 
 message_out = schemas.Message()
 preferences_out = schemas.PreferencesOut()
+JOBS = ("notifications-push",)
 
 
 def _message(doc):
@@ -54,28 +60,75 @@ class NotificationsService(LinliService):
         return {"marked": self.store.mark_all_read(Actor.from_dict(actor).id)}
 
     @rpc(expected_exceptions=EXPECTED)
+    def pushes(self, actor, message_id):
+        """Delivery attempts of the webhook push of one of the caller's messages."""
+        who = Actor.from_dict(actor)
+        pushes = [p for p in self.store.pushes_of(message_id) if p["resident_id"] == who.id]
+        return [{"id": p["_id"], "state": p["state"], "url": p["url"],
+                 "attempts": [{**a, "at": clock.iso(a["at"])} for a in p["attempts"]]}
+                for p in pushes]
+
+    # -- preferences -----------------------------------------------------------------
+    @rpc(expected_exceptions=EXPECTED)
     def get_preferences(self, actor):
         return preferences_out.dump(self.store.preferences(Actor.from_dict(actor).id))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_preferences(self, actor, payload):
+        """Change preferences. A new webhook URL answers its signing secret once, as
+        ``webhook_secret``; it is never shown again."""
         changes = load(schemas.Preferences(), payload)
-        return preferences_out.dump(self.store.save_preferences(Actor.from_dict(actor).id, changes))
+        if changes.get("webhook_url"):
+            problem = delivery.url_problem(changes["webhook_url"], settings().production)
+            if problem:
+                raise Invalid("this webhook URL is not allowed",
+                              details={"webhook_url": [f"must be {problem}"]})
+        prefs, secret = self.store.save_preferences(Actor.from_dict(actor).id, changes)
+        answer = preferences_out.dump(prefs)
+        if secret:
+            answer["webhook_secret"] = secret
+        return answer
 
     # -- delivery --------------------------------------------------------------------
     def deliver(self, event, handler):
         recipients = self.recipients_of(event)
-        languages = self.store.languages_of(recipients)
+        preferences = self.store.preferences_of(recipients)
         reference = messaging.reference(event)
-        inbox = [{"resident_id": r, "ref": reference,
-                  **messaging.render(event, languages.get(r, messaging.DEFAULT_LANGUAGE))}
-                 for r in recipients]
-        self.store.deliver(event, handler, inbox)
+        now = clock.now()
+        messages, pushes = [], []
+        for resident_id in recipients:
+            prefs = preferences[resident_id]
+            message = {"_id": uuid.uuid4().hex, "event_id": event["event_id"],
+                       "resident_id": resident_id, "category": event["type"], "read": False,
+                       "created_at": now, "ref": reference,
+                       **messaging.render(event, prefs["language"])}
+            messages.append(message)
+            if delivery.should_push(event["type"], prefs):
+                pushes.append({
+                    "message_id": message["_id"], "resident_id": resident_id,
+                    "url": prefs["webhook_url"], "body": _message(message),
+                    "not_before": delivery.push_not_before(now, prefs["quiet_hours"],
+                                                           clock.community_tz())})
+        self.store.deliver(event, handler, messages, pushes)
 
     def recipients_of(self, event):
         if messaging.recipients_rule(event["type"]) == "community_staff":
             return bounded.call(self.residents, "community_staff", event["data"]["community_id"])
         return messaging.direct_recipients(event)
+
+    @timer(interval=1)
+    def send_pushes(self):
+        push.send_due(self.store, clock.now())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def run_job(self, actor, name, as_of=None):
+        """``notifications-push``: send the pushes due by ``as_of`` (admin or staff)."""
+        who = Actor.from_dict(actor)
+        if not (who.is_admin or who.is_staff):
+            raise Forbidden("staff or admin only")
+        if name not in JOBS:
+            raise NotFound(f"no job named {name}")
+        return {"processed": push.send_due(self.store, clock.parse_instant(as_of))}
 
 
 def _handler_for(event_type):

@@ -17,6 +17,7 @@ JOBS = {
     "volunteer-sla": "volunteer",
     "canteen-no-show": "canteen",
     "canteen-pickup-reminder": "canteen",
+    "notifications-push": "notifications",
 }
 
 

@@ -31,6 +31,13 @@ def mark_read(message_id):
     return call("notifications", "mark_read", actor(), message_id)
 
 
+@blp.route("/notifications/<message_id>/pushes", methods=["GET"])
+@blp.response(200, schemas.Push(many=True))
+def pushes(message_id):
+    """Webhook delivery attempts of one of your messages."""
+    return call("notifications", "pushes", actor(), message_id)
+
+
 @blp.route("/notifications/read-all", methods=["POST"])
 def mark_all_read():
     return call("notifications", "mark_all_read", actor())

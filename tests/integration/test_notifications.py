@@ -1,0 +1,226 @@
+"""Notifications on the real broker and database: every personal event type reaches
+the right people once, in their language; webhooks are signed and retried; quiet hours
+hold pushes back; a stopped service catches up."""
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from services.notifications import messaging
+from shared import clock
+from shared.catalogue import CATALOGUE
+from shared.devstack import free_port
+from shared.events import make_envelope, publisher
+from tests.helpers import eventually
+
+
+def inbox(api, person, category=None):
+    items = api.get("/api/v1/notifications?limit=200", person["token"]).json()["items"]
+    return [m for m in items if category is None or m["category"] == category]
+
+
+def publish(event_type, **data):
+    fields = {f: f"<{f}>" for f in CATALOGUE[event_type]["fields"]}
+    fields.update({"total_fen": 990, "expires_at": clock.iso(clock.now()), "meal": "lunch",
+                   "category": "repair", "points": 10, "balance": 10})
+    fields.update(data)
+    event = make_envelope(event_type, fields, source=event_type.split(".")[0])
+    publisher().publish(event)
+    return event
+
+
+@pytest.fixture(scope="module")
+def people(api):
+    community = api.community()
+    zh = api.resident(community["id"], name="周大爷")
+    en = api.resident(community["id"], name="Tom")
+    assert api.put("/api/v1/notifications/preferences", {"language": "en"}, en["token"]).status_code == 200
+    staff_zh = api.staff(community["id"])
+    staff_en = api.staff(community["id"])
+    api.put("/api/v1/notifications/preferences", {"language": "en"}, staff_en["token"])
+    return {"community": community, "zh": zh, "en": en, "staff_zh": staff_zh, "staff_en": staff_en}
+
+
+def looks_chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("event_type", sorted(t for t in messaging.TEMPLATES
+                                              if t != "residents.resident_registered"))
+def test_each_event_type_reaches_the_right_people_once_in_their_language(api, people, event_type):
+    rule = messaging.recipients_rule(event_type)
+    if rule == "community_staff":
+        readers = [people["staff_zh"], people["staff_en"]]
+        data = {"community_id": people["community"]["id"]}
+    elif rule == "team_members":
+        readers = [people["zh"], people["en"]]
+        data = {"member_ids": [people["zh"]["id"], people["en"]["id"]]}
+    else:
+        readers = [people["zh"]]
+        data = {"resident_id": people["zh"]["id"]}
+    event = publish(event_type, **data)
+    publisher().publish(event)  # delivered twice: still one message each
+    for reader in readers:
+        mine = eventually(lambda: [m for m in inbox(api, reader, event_type)
+                                   if m["created_at"] >= event["occurred_at"][:19]])
+        time.sleep(0.3)
+        mine = [m for m in inbox(api, reader, event_type)]
+        assert len([m for m in mine if m["created_at"] >= event["occurred_at"][:19]]) == 1
+        text = mine[0]["title"] + mine[0]["body"]
+        wants_en = reader in (people["en"], people["staff_en"])
+        assert looks_chinese(text) is not wants_en, text
+
+
+class Receiver:
+    """A local webhook receiver that fails the first ``failures`` posts."""
+
+    def __init__(self, failures=0):
+        self.failures, self.received, self.port = failures, [], free_port()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((body, dict(self.headers)))
+                ok = len(receiver.received) > receiver.failures
+                self.send_response(200 if ok else 500)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_a_webhook_that_fails_twice_gets_one_delivery_after_three_attempts(api, people):
+    community = people["community"]
+    person = api.resident(community["id"])
+    receiver = Receiver(failures=2)
+    try:
+        prefs = api.put("/api/v1/notifications/preferences", {"webhook_url": receiver.url},
+                        person["token"])
+        assert prefs.status_code == 200, prefs.text
+        secret = prefs.json()["webhook_secret"]
+        assert "webhook_secret" not in api.get("/api/v1/notifications/preferences",
+                                               person["token"]).json()
+        publish("library.hold_ready", resident_id=person["id"], title="平凡的世界")
+        message = eventually(lambda: inbox(api, person, "library.hold_ready"))[0]
+
+        def three_attempts():
+            pushes = api.get(f"/api/v1/notifications/{message['id']}/pushes", person["token"]).json()
+            return pushes if pushes and pushes[0]["state"] == "delivered" else None
+        pushes = eventually(three_attempts, seconds=45)
+        assert [a["ok"] for a in pushes[0]["attempts"]] == [False, False, True]
+        assert len(receiver.received) == 3
+        body, headers = receiver.received[-1]
+        assert json.loads(body)["id"] == message["id"]
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        assert headers["X-Linli-Signature"] == expected
+    finally:
+        receiver.close()
+
+
+def test_quiet_hours_hold_the_push_but_not_the_inbox(api, people):
+    person = api.resident(people["community"]["id"])
+    receiver = Receiver()
+    now_local = clock.now().astimezone(clock.community_tz())
+    start = (now_local - dt.timedelta(hours=1)).strftime("%H:%M")
+    end_local = now_local + dt.timedelta(hours=1)
+    try:
+        api.put("/api/v1/notifications/preferences", {
+            "webhook_url": receiver.url, "quiet_hours": {"start": start, "end": end_local.strftime("%H:%M")}},
+            person["token"])
+        publish("canteen.booking_created", resident_id=person["id"], site_name="初心食堂")
+        assert eventually(lambda: inbox(api, person, "canteen.booking_created"))
+        time.sleep(2)
+        assert receiver.received == []
+        admin = api.admin()
+        before_end = api.post("/api/v1/admin/jobs/notifications-push",
+                              {"as_of": clock.iso(end_local - dt.timedelta(minutes=5))}, admin)
+        assert before_end.status_code == 200
+        assert receiver.received == []
+        after_end = api.post("/api/v1/admin/jobs/notifications-push",
+                             {"as_of": clock.iso(end_local + dt.timedelta(minutes=1))}, admin)
+        assert after_end.json()["processed"] >= 1
+        assert len(receiver.received) == 1
+    finally:
+        receiver.close()
+
+
+def test_a_muted_category_still_reaches_the_inbox_but_is_not_pushed(api, people):
+    person = api.resident(people["community"]["id"])
+    receiver = Receiver()
+    try:
+        api.put("/api/v1/notifications/preferences", {
+            "webhook_url": receiver.url, "muted_categories": ["library.loan_due_soon"]}, person["token"])
+        publish("library.loan_due_soon", resident_id=person["id"], title="红岩")
+        publish("library.loan_overdue", resident_id=person["id"], title="红岩")
+        eventually(lambda: inbox(api, person, "library.loan_due_soon"))
+        eventually(lambda: receiver.received)
+        time.sleep(1.5)
+        categories = [json.loads(body)["category"] for body, _ in receiver.received]
+        assert categories == ["library.loan_overdue"]
+    finally:
+        receiver.close()
+
+
+@pytest.mark.parametrize("preferences, field", [
+    ({"webhook_url": "ftp://example.org/x"}, "webhook_url"),
+    ({"quiet_hours": {"start": "25:00", "end": "07:00"}}, "quiet_hours"),
+    ({"quiet_hours": {"start": "late", "end": "07:00"}}, "quiet_hours"),
+    ({"language": "fr"}, "language"),
+    ({"muted_categories": ["canteen.free_lunch"]}, "muted_categories"),
+])
+def test_bad_preferences_are_422(api, people, preferences, field):
+    answer = api.put("/api/v1/notifications/preferences", preferences, people["zh"]["token"])
+    assert answer.status_code == 422
+    assert field in answer.json()["error"]["details"]
+
+
+def test_read_all_clears_the_unread_count(api, people):
+    person = api.resident(people["community"]["id"])
+    publish("library.loan_returned", resident_id=person["id"], title="围城")
+    eventually(lambda: len(inbox(api, person)) >= 2)
+    assert api.get("/api/v1/notifications/unread-count", person["token"]).json()["unread"] >= 2
+    assert api.post("/api/v1/notifications/read-all", token=person["token"]).status_code == 200
+    assert api.get("/api/v1/notifications/unread-count", person["token"]).json()["unread"] == 0
+
+
+def test_messages_page_newest_first(api, people):
+    person = api.resident(people["community"]["id"])
+    for title in ("一", "二", "三"):
+        publish("library.loan_returned", resident_id=person["id"], title=title)
+        time.sleep(0.05)
+    eventually(lambda: len(inbox(api, person)) >= 4)
+    first = api.get("/api/v1/notifications?limit=2", person["token"]).json()
+    second = api.get(f"/api/v1/notifications?limit=2&cursor={first['next_cursor']}",
+                     person["token"]).json()
+    seen = [m["id"] for m in first["items"] + second["items"]]
+    assert len(seen) == len(set(seen)) == 4
+    stamps = [m["created_at"] for m in first["items"] + second["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_a_stopped_notifications_service_catches_up(stack, api, people):
+    stack.stop("notifications")
+    try:
+        people_meanwhile = [api.resident(people["community"]["id"]) for _ in range(3)]
+    finally:
+        stack.start_service("notifications")
+    stack.wait_ready()
+    for person in people_meanwhile:
+        assert len(eventually(lambda: inbox(api, person, "residents.resident_registered"),
+                              seconds=30)) == 1
