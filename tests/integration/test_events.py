@@ -132,3 +132,47 @@ def test_readyz_names_a_stopped_service_and_recovers(stack, api):
         stack.start_service("residents")
     stack.wait_ready()
     assert requests.get(stack.url + "/readyz", timeout=10).status_code == 200
+
+
+def run_dlq(stack, *args):
+    import subprocess
+    import sys
+
+    from shared import devstack
+    result = subprocess.run([sys.executable, "-m", "shared.dlq", *args], capture_output=True,
+                            text=True, timeout=60, env=devstack.base_env(**stack.env),
+                            cwd=devstack.ROOT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_operators_list_and_replay_dead_letters(stack, api):
+    dead = f"{FAULTY_QUEUE}.dead"
+    stack.start_module("faulty", "tests.integration.faulty_service")
+    with Connection(stack.amqp_uri) as connection:
+        def depth(name):
+            return connection.default_channel.queue_declare(name, passive=True)[1]
+
+        def consumers(name):
+            try:
+                return connection.default_channel.queue_declare(name, passive=True)[2]
+            except Exception:
+                connection.close()
+                connection.connect()
+                return 0
+        try:
+            eventually(lambda: consumers(FAULTY_QUEUE) > 0, seconds=30)
+            api.resident(api.community()["id"])
+            eventually(lambda: depth(dead) >= 1, seconds=30)
+        finally:
+            stack.stop("faulty")
+        listed = run_dlq(stack, "list")
+        assert dead in listed
+        shown = [json.loads(line) for line in run_dlq(stack, "show", dead).splitlines()]
+        assert shown and shown[0]["type"] == WELCOME and "cannot handle" in shown[0]["error"]
+        waiting = depth(dead)
+        assert depth(dead) == waiting  # showing kept them on the queue
+        assert f"replayed {waiting} from {dead}" in run_dlq(stack, "replay", dead)
+        assert depth(dead) == 0
+        assert depth(FAULTY_QUEUE) == waiting  # back with the handler, which is stopped
+        connection.default_channel.queue_purge(FAULTY_QUEUE)
