@@ -1,13 +1,14 @@
 """Base marshmallow schema for everything that comes in.
 
-Unknown fields are rejected, and so are Mongo operators and dotted keys anywhere in
-the input (``{"phone": {"$gt": ""}}``, ``{"a.b": 1}``): 422 with the field named.
+Unknown fields are rejected, and so are Mongo operators, dotted keys and integers
+beyond 64 bits anywhere in the input (``{"phone": {"$gt": ""}}``, ``{"a.b": 1}``): 422 with the field named.
 """
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from shared.errors import Invalid
 
 MAX_DEPTH = 8
+INT64 = 2**63
 
 
 def _hostile_keys(value, path="", depth=0):
@@ -24,6 +25,8 @@ def _hostile_keys(value, path="", depth=0):
     elif isinstance(value, list):
         for i, inner in enumerate(value):
             yield from _hostile_keys(inner, f"{path}.{i}" if path else str(i), depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -INT64 <= value < INT64:
+        yield path or "_schema", "a number within 64 bits"
 
 
 class StrictSchema(Schema):

@@ -1,10 +1,12 @@
 """The HTTP gateway: HTTP in, validation with the services' schemas, RPC out, errors
 mapped to the contract. It holds no domain rules."""
 import logging
+import os
 import re
 import time
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.gateway import errors, idempotency, ops
 from services.gateway.routes import ROUTES
@@ -32,6 +34,9 @@ def create_app() -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    proxy_hops = int(os.environ.get("LINLI_PROXY_HOPS", "0"))
+    if proxy_hops:  # behind a load balancer: client addresses come from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)
     api = errors.LinliApi(app)
     for blueprint in ROUTES:
         api.register_blueprint(blueprint, url_prefix="/api/v1")

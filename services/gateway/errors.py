@@ -60,3 +60,7 @@ def register(app):
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(error):
         return error_response(400, "malformed_json", "the body is not valid UTF-8 JSON")
+
+    @app.errorhandler(RecursionError)
+    def too_deep(error):
+        return error_response(400, "malformed_json", "the body is nested too deeply")

@@ -7,6 +7,9 @@ from shared.errors import Forbidden, TooManyRequests
 GROUPS = ("sanitation_worker", "delivery_rider", "property_staff", "elderly_alone")
 LOCKOUT_FAILURES = 10
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+# Per client address: enough for a busy community centre's shared counter terminal,
+# far too few for guessing passwords across many phones.
+CLIENT_LOCKOUT_FAILURES = 50
 
 
 def weak_password_reasons(password: str, phone: str) -> list[str]:
@@ -20,9 +23,12 @@ def weak_password_reasons(password: str, phone: str) -> list[str]:
     return reasons
 
 
-def check_not_locked_out(recent_failures: int):
+def check_not_locked_out(recent_failures: int, recent_client_failures: int = 0):
     if recent_failures >= LOCKOUT_FAILURES:
         raise TooManyRequests("too many failed sign-ins for this phone; try again later",
+                              code="too_many_attempts")
+    if recent_client_failures >= CLIENT_LOCKOUT_FAILURES:
+        raise TooManyRequests("too many failed sign-ins from this address; try again later",
                               code="too_many_attempts")
 
 

@@ -45,7 +45,8 @@ class ResidentsService(LinliService):
     def issue_token(self, payload, client_addr=None):
         """Check a phone and password; answer a signed, expiring bearer token."""
         data = load(schemas.Credentials(), payload)
-        accounts.check_not_locked_out(self.store.recent_failures(data["phone"]))
+        accounts.check_not_locked_out(self.store.recent_failures(data["phone"]),
+                                      self.store.recent_client_failures(client_addr))
         doc = self.store.resident_by_phone(data["phone"])
         if not doc or not password_matches(doc["password_hash"], data["password"]):
             self.store.record_failure(data["phone"], client_addr)

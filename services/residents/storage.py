@@ -23,7 +23,7 @@ class ResidentsStore(Store):
         "residents": [unique("phone"), index("community_id", "role"),
                       index("community_id", "name"), index("community_id", "-created_at")],
         "communities": [index("name")],
-        "sign_in_failures": [index("phone", "at"),
+        "sign_in_failures": [index("phone", "at"), index("client", "at"),
                              index("at", expireAfterSeconds=int(accounts.LOCKOUT_WINDOW.total_seconds()))],
     }
 
@@ -116,6 +116,13 @@ class ResidentsStore(Store):
     def recent_failures(self, phone: str) -> int:
         since = clock.now() - accounts.LOCKOUT_WINDOW
         return self.db["sign_in_failures"].count_documents({"phone": phone, "at": {"$gte": since}})
+
+    def recent_client_failures(self, client_addr: str | None) -> int:
+        if not client_addr:
+            return 0
+        since = clock.now() - accounts.LOCKOUT_WINDOW
+        return self.db["sign_in_failures"].count_documents(
+            {"client": client_addr, "at": {"$gte": since}})
 
     def record_failure(self, phone: str, client_addr: str | None):
         self.db["sign_in_failures"].insert_one(

@@ -32,3 +32,9 @@ def test_the_tenth_failure_locks_the_phone():
     check_not_locked_out(9)
     with pytest.raises(TooManyRequests):
         check_not_locked_out(10)
+
+
+def test_one_address_guessing_across_many_phones_is_throttled():
+    check_not_locked_out(0, 49)
+    with pytest.raises(TooManyRequests):
+        check_not_locked_out(0, 50)

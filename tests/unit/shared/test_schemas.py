@@ -35,3 +35,12 @@ def test_deep_nesting_is_refused():
 
 def test_clean_input_loads():
     assert load(Note(), {"text": "你好"}) == {"text": "你好"}
+
+
+def test_numbers_beyond_64_bits_are_refused():
+    class Count(StrictSchema):
+        n = fields.Integer()
+    with pytest.raises(Invalid) as err:
+        load(Count(), {"n": 2**64})
+    assert "n" in err.value.details
+    assert load(Count(), {"n": 2**62}) == {"n": 2**62}

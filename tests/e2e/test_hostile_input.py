@@ -1,0 +1,66 @@
+"""Hostile input gets a clear 4xx in the contract's shape, and the gateway stays healthy."""
+import pytest
+
+from tests.helpers import next_phone
+
+JSON = {"Content-Type": "application/json"}
+
+
+def assert_contract_error(answer, status):
+    assert answer.status_code == status, answer.text[:300]
+    error = answer.json()["error"]
+    assert error["code"] and error["message"] and isinstance(error["details"], dict)
+
+
+@pytest.fixture(scope="module")
+def person(api):
+    return api.resident(api.community()["id"])
+
+
+def test_a_10_mb_body_is_413(api):
+    body = b'{"phone": "' + b"1" * (10 * 1024 * 1024) + b'"}'
+    assert_contract_error(api.post("/api/v1/auth/token", data=body, headers=JSON), 413)
+    assert api.get("/healthz").status_code == 200
+
+
+def test_deeply_nested_json_is_refused(api, person):
+    body = '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    answer = api.patch(f"/api/v1/residents/{person['id']}", data=body, token=person["token"],
+                       headers=JSON)
+    assert answer.status_code in (400, 422)
+    assert_contract_error(answer, answer.status_code)
+    assert api.get("/healthz").status_code == 200
+
+
+def test_invalid_utf8_is_400(api):
+    answer = api.post("/api/v1/auth/token", data=b'{"phone": "\xff\xfe", "password": "x"}',
+                      headers=JSON)
+    assert_contract_error(answer, 400)
+
+
+def test_numbers_beyond_64_bits_are_422(api, person):
+    answer = api.put("/api/v1/notifications/preferences",
+                     data='{"language": 123456789012345678901234567890}', token=person["token"],
+                     headers=JSON)
+    assert_contract_error(answer, 422)
+
+
+def test_operators_and_dotted_keys_anywhere_are_422(api, person):
+    for payload in ({"phone": next_phone(), "password": {"$ne": None}},
+                    {"phone": next_phone(), "password": "x", "a.b": 1},
+                    {"$where": "sleep(1000)"}):
+        assert_contract_error(api.post("/api/v1/auth/token", payload), 422)
+    query = api.get("/api/v1/notifications?unread[$ne]=true", person["token"])
+    assert_contract_error(query, 422)
+    limit = api.get("/api/v1/notifications?limit=100000", person["token"])
+    assert_contract_error(limit, 422)
+
+
+def test_a_body_that_is_not_an_object_is_422(api):
+    assert_contract_error(api.post("/api/v1/auth/token", ["phone"]), 422)
+    assert_contract_error(api.post("/api/v1/auth/token", "phone"), 422)
+
+
+def test_unknown_routes_and_methods_keep_the_shape(api, person):
+    assert_contract_error(api.get("/api/v1/no-such-thing", person["token"]), 404)
+    assert_contract_error(api.delete("/api/v1/me", person["token"]), 405)
