@@ -8,11 +8,19 @@ reverse transfer, never by editing."""
 from shared.errors import Conflict, Invalid
 
 KINDS = ("credit", "grant", "redemption", "reversal")
+# The pool's balance is kept in this many counters (summed when read): every credit and
+# redemption of a community touches its pool, and one document would serialise them.
+POOL_SHARDS = 8
 REVERSIBLE = ("credit", "grant")
 
 
 def pool_account(community_id: str) -> str:
     return f"pool:{community_id}"
+
+
+def pool_counter(account_id: str, pick: int) -> str:
+    """The counter document that holds part of a pool's balance."""
+    return f"{account_id}#{pick % POOL_SHARDS}"
 
 
 def resident_account(resident_id: str) -> str:

@@ -31,9 +31,10 @@ def _iso_fields(doc, *names):
     return {n: clock.iso(doc.get(n)) for n in names}
 
 
-def _team(doc):
-    average = round(doc["rating_sum"] / doc["rating_count"], 2) if doc.get("rating_count") else None
-    return team_out.dump({**doc, "id": doc["_id"], "average_rating": average,
+def _team(doc, rating=(0, 0)):
+    total, count = rating
+    return team_out.dump({**doc, "id": doc["_id"],
+                          "average_rating": round(total / count, 2) if count else None,
                           **_iso_fields(doc, "created_at")})
 
 
@@ -88,7 +89,9 @@ class VolunteerService(LinliService):
         community_id = data["community_id"] or who.community_id
         if community_id != who.community_id and not who.is_admin:
             raise Forbidden("teams of another community")
-        return [_team(t) for t in self.store.teams_in(community_id)]
+        teams = self.store.teams_in(community_id)
+        ratings = self.store.team_ratings([t["_id"] for t in teams])
+        return [_team(t, ratings.get(t["_id"], (0, 0))) for t in teams]
 
     @rpc(expected_exceptions=EXPECTED)
     def add_member(self, actor, team_id, payload):
@@ -102,7 +105,8 @@ class VolunteerService(LinliService):
                 or resident["role"] != "resident"):
             raise Invalid("not a resident of this team's community",
                           details={"resident_id": ["not a resident of this community"]})
-        return _team(self.store.add_member(team_id, data["resident_id"], data["leader"]))
+        team = self.store.add_member(team_id, data["resident_id"], data["leader"])
+        return _team(team, self.store.team_ratings([team_id]).get(team_id, (0, 0)))
 
     # -- requests --------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -159,11 +163,14 @@ class VolunteerService(LinliService):
         who = Actor.from_dict(actor)
         request = self._request_or_404(request_id)
         self._require_manager(who, request["community_id"])
+        teams = self.store.teams_in(request["community_id"])
+        ratings = self.store.team_ratings([t["_id"] for t in teams])
         facts = [matching.TeamFacts(
             team_id=t["_id"], name=t["name"], skills=t["skills"], areas=t["areas"],
-            open_load=self.store.open_load(t["_id"]), rating_sum=t.get("rating_sum", 0),
-            rating_count=t.get("rating_count", 0))
-            for t in self.store.teams_in(request["community_id"])]
+            open_load=self.store.open_load(t["_id"]),
+            rating_sum=ratings.get(t["_id"], (0, 0))[0],
+            rating_count=ratings.get(t["_id"], (0, 0))[1])
+            for t in teams]
         return {"items": matching.rank(request["category"], request["address"], facts)}
 
     @rpc(expected_exceptions=EXPECTED)

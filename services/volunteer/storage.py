@@ -5,9 +5,11 @@ Every state change of a request is one conditional ``update_one`` on
 changes exactly one matches. Points move in transactions: the conditional balance
 decrement, the pool's increment, the transfer and its two entries, and the events,
 together or not at all."""
+import random
+import time
 import uuid
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.volunteer import ledger, workflow
 from shared import clock
@@ -18,6 +20,24 @@ from shared.pagination import newest_first
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def patient(fn):
+    """``fn(tx)`` that waits a little, with jitter, before a conflicting transaction is
+    retried: pymongo retries at once, and many writers of one hot document (a reward's
+    stock, the community's pool) would otherwise spin against each other."""
+    tries = [0]
+
+    def attempt(tx):
+        try:
+            return fn(tx)
+        except OperationFailure as exc:
+            if exc.has_error_label("TransientTransactionError"):
+                tries[0] += 1
+                time.sleep(random.uniform(0.001, 0.01) * min(tries[0], 10))
+            raise
+
+    return attempt
 
 
 class VolunteerStore(Store):
@@ -48,8 +68,7 @@ class VolunteerStore(Store):
 
     # -- teams ---------------------------------------------------------------
     def add_team(self, fields: dict) -> dict:
-        doc = {"_id": new_id(), "members": [], "leaders": [], "rating_sum": 0,
-               "rating_count": 0, "created_at": clock.now(), **fields}
+        doc = {"_id": new_id(), "members": [], "leaders": [], "created_at": clock.now(), **fields}
         self.teams.insert_one(doc)
         return doc
 
@@ -69,6 +88,13 @@ class VolunteerStore(Store):
             change["leaders"] = resident_id
         self.teams.update_one({"_id": team_id}, {"$addToSet": change})
         return self.team(team_id)
+
+    def team_ratings(self, team_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """``{team_id: (sum of ratings, number of rated requests)}`` from closed requests."""
+        rows = self.requests.aggregate([
+            {"$match": {"team_id": {"$in": team_ids}, "status": "closed"}},
+            {"$group": {"_id": "$team_id", "total": {"$sum": "$rating"}, "count": {"$sum": 1}}}])
+        return {r["_id"]: (r["total"], r["count"]) for r in rows}
 
     def open_load(self, team_id: str) -> int:
         return self.requests.count_documents({"team_id": team_id,
@@ -113,7 +139,7 @@ class VolunteerStore(Store):
                 tx.emit(event_type, event_of(doc))
             return doc
 
-        return self.transaction(write)
+        return self.transaction(patient(write))
 
     def overdue_dispatches(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
         query = {"status": "dispatched", "sla_due_at": {"$lte": as_of}}
@@ -123,13 +149,10 @@ class VolunteerStore(Store):
 
     def close_and_credit(self, request_id: str, changes: dict, entry: dict, credits: list[dict],
                          closed_event: dict, by: str) -> dict:
-        """Close a completed request, rate its team and credit each volunteer once,
+        """Close a completed request and credit each volunteer once,
         all in one transaction: a racing confirmation loses with 409 and credits nothing."""
         def write(tx):
             doc = self._move(tx, request_id, "completed", changes, entry)
-            self.teams.update_one({"_id": doc["team_id"]},
-                                  {"$inc": {"rating_sum": changes["rating"], "rating_count": 1}},
-                                  session=tx.session)
             tx.emit("volunteer.request_closed", closed_event)
             for credit in credits:
                 if self.transfers.find_one({"request_id": request_id, "kind": "credit",
@@ -146,7 +169,7 @@ class VolunteerStore(Store):
                     "community_id": doc["community_id"]})
             return doc
 
-        return self.transaction(write)
+        return self.transaction(patient(write))
 
     # -- ledger --------------------------------------------------------------
     def _transfer(self, tx, kind: str, community_id: str, volunteer_id: str, legs: list[dict],
@@ -162,12 +185,13 @@ class VolunteerStore(Store):
                     "request_id": request_id, "reason": reason, "reverses": reverses,
                     "at": at, "by": by}
         self.transfers.insert_one(transfer, session=tx.session)
-        for leg in legs:
+        self.entries.insert_many([{"_id": new_id(), "transfer_id": transfer["_id"], "kind": kind,
+                                   "community_id": community_id, "at": at,
+                                   "request_id": request_id, "note": reason, **leg}
+                                  for leg in legs], session=tx.session)
+        # the balances last (the pool, the community's hottest, at the very end)
+        for leg in sorted(legs, key=lambda leg: leg["account_id"].startswith("pool:")):
             self._apply(tx, community_id, leg)
-            self.entries.insert_one({"_id": new_id(), "transfer_id": transfer["_id"], "kind": kind,
-                                     "community_id": community_id, "at": at,
-                                     "request_id": request_id, "note": reason, **leg},
-                                    session=tx.session)
         account = self.accounts.find_one({"_id": ledger.resident_account(volunteer_id)},
                                          {"balance": 1}, session=tx.session)
         return transfer, account["balance"]
@@ -183,6 +207,8 @@ class VolunteerStore(Store):
                 raise Conflict("not enough points", code="insufficient_points",
                                details={"points": -delta})
             return
+        if kind == "pool":
+            account_id = ledger.pool_counter(account_id, random.randrange(ledger.POOL_SHARDS))
         self.accounts.update_one(
             {"_id": account_id},
             {"$inc": {"balance": delta},
@@ -208,7 +234,7 @@ class VolunteerStore(Store):
             return transfer
 
         try:
-            return self.transaction(write), True
+            return self.transaction(patient(write)), True
         except DuplicateKeyError:
             return self.transfers.find_one({"request_id": request_id, "volunteer_id": resident_id,
                                             "kind": "grant"}), False
@@ -226,7 +252,7 @@ class VolunteerStore(Store):
             return transfer
 
         try:
-            return self.transaction(write)
+            return self.transaction(patient(write))
         except DuplicateKeyError as exc:
             raise Conflict("this transfer was already reversed", code="already_reversed") from exc
 
@@ -240,6 +266,10 @@ class VolunteerStore(Store):
         account = self.accounts.find_one({"_id": ledger.resident_account(resident_id)},
                                          {"balance": 1})
         return account["balance"] if account else 0
+
+    def pool_balance(self, community_id: str) -> int:
+        return sum(a["balance"] for a in self.accounts.find(
+            {"community_id": community_id, "kind": "pool"}, {"balance": 1}))
 
     def entries_of(self, resident_id: str, limit: int = 50) -> list[dict]:
         return list(self.entries.find({"account_id": ledger.resident_account(resident_id)})
@@ -295,7 +325,7 @@ class VolunteerStore(Store):
                 "balance": balance, "community_id": reward["community_id"]})
             return redemption
 
-        return self.transaction(write)
+        return self.transaction(patient(write))
 
     def redemption(self, redemption_id: str) -> dict | None:
         return self.redemptions.find_one({"_id": redemption_id})

@@ -47,3 +47,9 @@ def test_a_transfer_moves_a_positive_whole_number_of_points(points):
 @pytest.mark.parametrize("balance,cost,ok", [(100, 100, True), (99, 100, False), (0, 1, False)])
 def test_a_balance_never_goes_below_zero(balance, cost, ok):
     assert ledger.can_afford(balance, cost) is ok
+
+
+def test_a_pool_balance_is_spread_over_a_fixed_set_of_counters():
+    counters = {ledger.pool_counter("pool:c1", n) for n in range(100)}
+    assert len(counters) == ledger.POOL_SHARDS
+    assert all(c.startswith("pool:c1#") for c in counters)
