@@ -61,10 +61,15 @@ class VolunteerStore(Store):
                         index("community_id", "status", "-created_at")],
     }
 
-    def __getattr__(self, name):
-        if name in VolunteerStore.indexes:
-            return self.db[name]
-        raise AttributeError(name)
+    def __init__(self, mongo_client=None):
+        super().__init__(mongo_client)
+        self.teams = self.db["teams"]
+        self.requests = self.db["requests"]
+        self.accounts = self.db["accounts"]
+        self.transfers = self.db["transfers"]
+        self.entries = self.db["entries"]
+        self.rewards = self.db["rewards"]
+        self.redemptions = self.db["redemptions"]
 
     # -- teams ---------------------------------------------------------------
     def add_team(self, fields: dict) -> dict:

@@ -253,3 +253,36 @@ def test_points_supermarket_redeem_hand_over_and_reverse(api, place):
     eventually(lambda: "volunteer.points_reversed" in inbox_categories(api, member["token"]))
     check = assert_ledger_balanced(api)
     assert check["transfers"] >= 4
+
+
+def test_rpc_for_other_services_balance_activity_credit_and_status(api, stack, place):
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    member, elder = place["members"][0], place["elder"]
+    request = submit(api, elder)
+    with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, timeout=15) as rpc:
+        first = rpc.volunteer.credit_activity(place["community"]["id"], member["id"], 12,
+                                              "clean-up-day-2026-11", "社区清洁日")
+        again = rpc.volunteer.credit_activity(place["community"]["id"], member["id"], 12,
+                                              "clean-up-day-2026-11", "社区清洁日")
+        assert again["id"] == first["id"] and first["kind"] == "grant"
+        assert rpc.volunteer.balance_of(member["id"]) == {"resident_id": member["id"], "balance": 12}
+        assert rpc.volunteer.request_status(request["id"])["status"] == "submitted"
+        sums = rpc.volunteer.ledger_sum()
+        assert sums["entries_sum"] == 0 and sums["balances_sum"] == 0
+    eventually(lambda: "volunteer.points_credited" in inbox_categories(api, member["token"]))
+
+
+def test_staff_see_their_community_by_status_and_a_bodiless_cancel_works(api, place):
+    staff, elder = place["staff"], place["elder"]
+    waiting = submit(api, elder)
+    gone = submit(api, elder)
+    cancelled = api.post(f"{V}/requests/{gone['id']}/cancel", None, elder["token"])
+    assert cancelled.status_code == 200, cancelled.text
+    listed = ok(api.get(f"{V}/requests?status=submitted", staff["token"]))["items"]
+    assert [r["id"] for r in listed] == [waiting["id"]]
+    assert ok(api.get(f"{V}/requests?status=cancelled&limit=1", staff["token"]))["items"][0]["id"] == gone["id"]
+    assert api.get(f"{V}/requests?status=lost", staff["token"]).status_code == 422
+    other_staff = api.staff(api.community()["id"])
+    assert ok(api.get(f"{V}/requests", other_staff["token"]))["items"] == []
+    assert api.get(f"{V}/requests/{waiting['id']}", other_staff["token"]).status_code == 403
