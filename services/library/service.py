@@ -61,7 +61,8 @@ class LibraryService(LinliService):
     def list_branches(self, actor, query=None):
         Actor.from_dict(actor)
         data = load(schemas.BranchQuery(), query or {})
-        return [_branch(b) for b in self.store.list_branches(data["community_id"])]
+        return {"items": [_branch(b) for b in self.store.list_branches(data["community_id"])],
+                "next_cursor": None}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_branch(self, actor, payload):

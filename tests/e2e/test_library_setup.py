@@ -77,7 +77,7 @@ def test_demo_data_loads_a_library_book_houses_and_a_few_hundred_titles(api, sta
     readers = [api.resident(community["id"], name=n)["token"] for n in ("王秀英", "张建国", "李娜")]
     demo.load(DemoApi(stack), community["id"], staff["token"], readers)
     branches = api.get(f"{L}/branches", staff["token"],
-                       params={"community_id": community["id"]}).json()
+                       params={"community_id": community["id"]}).json()["items"]
     kinds = sorted(b["kind"] for b in branches)
     assert kinds.count("library") == 2 and kinds.count("book_house") >= 4
     assert len(demo.titles()) >= 250

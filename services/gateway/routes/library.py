@@ -10,9 +10,9 @@ blp = Blueprint("library", __name__,
 
 @blp.route("/library/branches", methods=["GET"])
 @blp.arguments(schemas.BranchQuery, **QUERY)
-@blp.response(200, schemas.Branch(many=True))
 def list_branches(_):
-    """Branches (neighbourhood library, book houses, district branches); ``?community_id=``."""
+    """Branches (neighbourhood library, book houses, district branches) as
+    ``{items, next_cursor}``; ``?community_id=``."""
     return call("library", "list_branches", actor(), query_args())
 
 
