@@ -58,5 +58,4 @@ def nameko_config() -> dict:
         "serializer": "json",
         "max_workers": int(os.environ.get("LINLI_MAX_WORKERS", "20")),
         "HEARTBEAT": int(os.environ.get("LINLI_AMQP_HEARTBEAT", "30")),
-        "PREFETCH_COUNT": int(os.environ.get("LINLI_PREFETCH", "20")),
     }
