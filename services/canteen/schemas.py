@@ -168,7 +168,6 @@ class BookingOut(Schema):
     pickup_code = fields.String()
     price_rule = fields.String()
     meal_starts_at = fields.String()
-    booking_cutoff = fields.String()
     created_at = fields.String()
     cancelled_at = fields.String(allow_none=True)
     served_at = fields.String(allow_none=True)

@@ -61,7 +61,6 @@ def _booking(doc):
         "portions": doc["portions"], "status": doc["status"], "pickup_code": doc["pickup_code"],
         "price_rule": doc.get("price_rule"),
         "meal_starts_at": clock.local_iso(doc["meal_starts_at"]),
-        "booking_cutoff": clock.local_iso(doc.get("booking_cutoff")),
         "created_at": clock.iso(doc["created_at"]),
         "cancelled_at": clock.iso(doc.get("cancelled_at")),
         "served_at": clock.iso(doc.get("served_at")),
@@ -182,15 +181,13 @@ class CanteenService(LinliService):
         if site is None:
             raise Invalid("no such canteen site", details={"site_id": ["unknown site"]})
         day, meal = data["date"].isoformat(), data["meal"]
-        menu = self.store.menu(site["_id"], day, meal)
+        menu = self.store.menu_ref(site["_id"], day, meal)
         if menu is None:
             raise Invalid("no menu is published for this meal", code="no_menu",
                           details={"meal": [f"no {meal} menu on {day}"]})
+        # The cutoff, the capacity and one active booking per diner are all checked
+        # by the one conditional write in storage; failures are explained afterwards.
         now = clock.now()
-        if not rules.booking_open(menu["booking_cutoff"], now):
-            raise _closed(menu["booking_cutoff"])
-        if self.store.active_booking(site["_id"], day, meal, who.id):
-            raise Conflict("you already have a booking for this meal", code="already_booked")
         profile = self._profile(who.id, required=False)
         start = rules.meal_start(data["date"], meal)
         doc = {
@@ -203,7 +200,7 @@ class CanteenService(LinliService):
                 groups=profile["groups"],
                 had_caring_lunch_that_day=bool(meal == "lunch" and profile["groups"]
                                                and self.store.had_caring_lunch(who.id, day))),
-            "booking_cutoff": menu["booking_cutoff"], "meal_starts_at": start,
+            "meal_starts_at": start,
             "remind_at": start - rules.REMINDER_LEAD, "ends_at": start + rules.SERVING_WINDOW,
             "reminded": False, "created_at": now,
         }
@@ -220,6 +217,9 @@ class CanteenService(LinliService):
                 menu = self.store.menu_by_id(menu["_id"])
                 if not rules.booking_open(menu["booking_cutoff"], now):
                     raise _closed(menu["booking_cutoff"]) from None
+                if self.store.active_booking(site["_id"], day, meal, who.id):
+                    raise Conflict("you already have a booking for this meal",
+                                   code="already_booked") from None
                 raise Conflict("this meal is fully booked", code="slot_full",
                                details={"remaining": menu["remaining"]}) from None
         raise Unavailable("could not find a free pickup code; try again", code="busy")

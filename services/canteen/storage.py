@@ -71,6 +71,7 @@ class CanteenStore(Store):
         self._sites: dict[str, dict] = {}
         self._sites_lock = threading.Lock()
         self._menu_writers: dict[str, threading.Lock] = {}
+        self._menu_refs: dict[tuple, dict] = {}
 
     def menu_writer(self, menu_id: str) -> threading.Lock:
         """This process's lock for transactions that write one menu.
@@ -162,6 +163,22 @@ class CanteenStore(Store):
 
         self.transaction(write)
         return self.menus.find_one({"_id": current["_id"]})
+
+    def menu_ref(self, site_id: str, date: str, meal: str) -> dict | None:
+        """``{_id, site_id, date, meal}`` of a slot's menu. A menu, once published,
+        keeps its id for good, so each process remembers it (a hot-path read saved)."""
+        key = (site_id, date, meal)
+        ref = self._menu_refs.get(key)
+        if ref is None:
+            doc = self.menus.find_one({"site_id": site_id, "date": date, "meal": meal},
+                                      {"site_id": 1, "date": 1, "meal": 1})
+            if doc is None:
+                return None
+            with self._sites_lock:
+                if len(self._menu_refs) > 50_000:
+                    self._menu_refs.clear()
+                ref = self._menu_refs.setdefault(key, doc)
+        return ref
 
     def menu_by_id(self, menu_id: str) -> dict | None:
         return self.menus.find_one({"_id": menu_id})
