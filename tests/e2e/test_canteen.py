@@ -479,3 +479,37 @@ def test_kitchen_view_and_the_jobs(api):
     assert view["meals"][0]["bookings"] == 0
     assert api.get(f"{SITES}/{site['id']}/kitchen/{date}", diners[0]["token"]).status_code == 403
     assert api.get(f"{SITES}/{site['id']}/kitchen/someday", token).status_code == 422
+
+
+# -- demo data --------------------------------------------------------------------------
+class _DemoApi:
+    """The shape deploy/local/seed.py hands to ``demo.load``: paths under /api/v1."""
+
+    def __init__(self, api):
+        self.api, self.admin_token = api, api.admin()
+
+    def post(self, path, json=None, token=None):
+        return self.api.post("/api/v1" + path, json, token or self.admin_token)
+
+    def put(self, path, json=None, token=None):
+        return self.api.put("/api/v1" + path, json, token or self.admin_token)
+
+    def get(self, path, token=None):
+        return self.api.get("/api/v1" + path, token or self.admin_token)
+
+
+def test_demo_data_is_a_week_of_menus_with_bookings(api):
+    from services.canteen import demo
+    community = api.community()
+    staff = api.staff(community["id"])
+    diners = [api.resident(community["id"]) for _ in range(3)]
+    demo.load(_DemoApi(api), community["id"], staff["token"], [d["token"] for d in diners])
+    sites = api.get(f"{SITES}?community_id={community['id']}", staff["token"]).json()["items"]
+    assert [s["name"] for s in sites] == ["凌云社区初心食堂"]
+    menus = api.get(f"{SITES}/{sites[0]['id']}/menus", diners[0]["token"]).json()["items"]
+    assert len(menus) == 21
+    names = {d["name"] for m in menus for d in m["dishes"]}
+    assert {"鱼香肉丝", "西红柿炒鸡蛋", "清炒时蔬", "米饭"} <= names
+    assert any(d["price_per_100g_fen"] for m in menus for d in m["dishes"])
+    for diner in diners:
+        assert len(api.get(BOOKINGS, diner["token"]).json()["items"]) == 1

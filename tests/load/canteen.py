@@ -2,8 +2,11 @@
 
 - "canteen booking POST": every call books a fresh (diner, meal) pair, so each one is a
   real booking: the conditional take on the menu's ``remaining``, the insert and the
-  outbox row in one transaction. Consecutive calls go to the same meal (64 diners a
-  meal), which is the contended case: everyone books Friday's lunch.
+  outbox row in one transaction. Consecutive calls go to different meals (diners
+  booking across the week).
+- "canteen booking POST, one meal": the same, but 64 consecutive calls book the same
+  meal, the contended case (everyone books Friday's lunch at once): bookings of one
+  meal write one menu document, so they take turns.
 - "canteen menu GET": a resident reads a site's week of menus (21 menus, 6 dishes each).
 """
 import datetime as dt
@@ -11,7 +14,7 @@ import uuid
 
 C = "/api/v1/canteen"
 DINERS = 64
-DAYS = 120
+DAYS = 60
 MEALS = ("breakfast", "lunch", "dinner")
 DISHES = [
     {"name": "鱼香肉丝", "tags": ["meat"], "price_fen": 1200},
@@ -42,19 +45,26 @@ def scenarios(env) -> dict:
         assert answer.status_code == 200, answer.text
 
     first_day = dt.date.today() + dt.timedelta(days=2)
-    booking_site = site(f"压测食堂-{uuid.uuid4().hex[:4]}")
     slots = [(first_day + dt.timedelta(days=d), meal) for d in range(DAYS) for meal in MEALS]
-    for day, meal in slots:
-        publish(booking_site, day, meal, capacity=DINERS)
     diners = [api.resident(community["id"], name=f"食客{n}")["token"] for n in range(DINERS + 1)]
     warm_up = diners.pop()
 
-    def book(i):
-        # past DINERS * len(slots) calls the pairs repeat and the answers are 409
-        token = warm_up if i < 0 else diners[i % DINERS]
-        day, meal = slots[max(i, 0) // DINERS % len(slots)]
-        return api.post(f"{C}/bookings", {"site_id": booking_site, "date": day.isoformat(),
-                                          "meal": meal, "portions": 1}, token).status_code
+    def booking(site_id, pair):
+        def book(i):
+            # past DINERS * len(slots) calls the pairs repeat and the answers are 409
+            diner, slot = pair(max(i, 0))
+            day, meal = slots[slot % len(slots)]
+            token = warm_up if i < 0 else diners[diner % DINERS]
+            return api.post(f"{C}/bookings", {"site_id": site_id, "date": day.isoformat(),
+                                              "meal": meal, "portions": 1}, token).status_code
+        return book
+
+    spread_site, one_meal_site = site(f"压测食堂-{uuid.uuid4().hex[:4]}"), site("同餐压测食堂")
+    for site_id in (spread_site, one_meal_site):
+        for day, meal in slots:
+            publish(site_id, day, meal, capacity=DINERS + 1)
+    spread = booking(spread_site, lambda i: (i // len(slots), i))
+    one_meal = booking(one_meal_site, lambda i: (i, i // DINERS))
 
     menu_site = site(f"初心食堂-{uuid.uuid4().hex[:4]}")
     week = [first_day + dt.timedelta(days=d) for d in range(7)]
@@ -67,4 +77,5 @@ def scenarios(env) -> dict:
     def read_menus(i):
         return api.get(menu_path, reader).status_code
 
-    return {"canteen booking POST": book, "canteen menu GET": read_menus}
+    return {"canteen booking POST": spread, "canteen booking POST, one meal": one_meal,
+            "canteen menu GET": read_menus}
