@@ -9,10 +9,23 @@ PICKUP_REMINDER = "canteen-pickup-reminder"
 JOBS = (NO_SHOW, PICKUP_REMINDER)
 
 
+BATCH = 500
+
+
+def _batches(find):
+    """Batches from ``find(limit)`` until one comes back short: every item of a batch
+    is claimed (by us or by another replica), so the next batch holds new ones."""
+    while True:
+        batch = find(BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+
+
 def mark_no_shows(store, as_of: dt.datetime, community_id: str | None = None) -> int:
     """Bookings still ``booked`` after their meal's serving window become ``no_show``."""
     processed = 0
-    for booking in store.past_bookings(as_of, community_id):
+    for booking in _batches(lambda limit: store.past_bookings(as_of, community_id, limit)):
         event = {key: booking[key] for key in ("site_id", "date", "meal", "resident_id")}
         event["booking_id"] = booking["_id"]
         event["site_name"] = booking.get("site_name")
@@ -24,7 +37,7 @@ def mark_no_shows(store, as_of: dt.datetime, community_id: str | None = None) ->
 def send_pickup_reminders(store, as_of: dt.datetime, community_id: str | None = None) -> int:
     """Booked diners whose meal starts within the reminder lead get one reminder."""
     processed = 0
-    for booking in store.reminders_due(as_of, community_id):
+    for booking in _batches(lambda limit: store.reminders_due(as_of, community_id, limit)):
         event = {key: booking[key] for key in
                  ("site_id", "site_name", "date", "meal", "resident_id", "pickup_code", "portions")}
         event["booking_id"] = booking["_id"]
