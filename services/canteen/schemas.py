@@ -131,6 +131,11 @@ class SiteOut(Schema):
     created_at = fields.String()
 
 
+class SiteList(Schema):
+    items = fields.List(fields.Nested(SiteOut))
+    next_cursor = fields.String(allow_none=True)
+
+
 class DishOut(Schema):
     name = fields.String()
     tags = fields.List(fields.String())

@@ -14,6 +14,7 @@ blp = Blueprint("canteen", __name__, description="Canteen: sites, menus, booking
 
 @blp.route("/canteen/sites", methods=["GET"])
 @blp.arguments(schemas.SiteQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.SiteList, success=True)
 def list_sites(_):
     """Canteen sites, newest first (`community_id` narrows to one community)."""
     return call("canteen", "list_sites", actor(), query_args())
@@ -30,6 +31,7 @@ def create_site(_):
 @blp.route("/canteen/sites/<site_id>/menus/<date>/<meal>", methods=["PUT"])
 @blp.arguments(schemas.MenuIn)
 @blp.response(200, schemas.MenuOut)
+@blp.alt_response(409, description="capacity below what is booked (`capacity_below_booked`)")
 def publish_menu(_, site_id, date, meal):
     """Staff: publish or republish the menu of a meal (`breakfast|lunch|dinner`).
     Republishing replaces the dishes; capacity below what is booked is 409."""
@@ -47,6 +49,7 @@ def list_menus(_, site_id):
 @blp.route("/canteen/bookings", methods=["POST"])
 @blp.arguments(schemas.NewBooking)
 @blp.alt_response(201, schema=schemas.BookingOut, success=True)
+@blp.alt_response(409, description="`slot_full` or `already_booked`")
 def book(_):
     """Book 1-4 portions. Full: 409 `slot_full`; already booked: 409; past the
     cutoff or no menu: 422."""
@@ -70,6 +73,8 @@ def get_booking(booking_id):
 
 @blp.route("/canteen/bookings/<booking_id>/cancel", methods=["POST"])
 @blp.response(200, schemas.BookingOut)
+@blp.alt_response(409, description="not `booked` (`illegal_transition`)")
+@blp.alt_response(422, description="past the booking cutoff (`booking_closed`)")
 def cancel_booking(booking_id):
     """Cancel before the cutoff (the portions are free at once); after it: 422."""
     return call("canteen", "cancel_booking", actor(), booking_id)
@@ -78,6 +83,7 @@ def cancel_booking(booking_id):
 @blp.route("/canteen/checkouts", methods=["POST"])
 @blp.arguments(schemas.Checkout)
 @blp.response(201, schemas.BillOut)
+@blp.alt_response(409, description="the booking is already served (`already_served`)")
 def checkout(_):
     """Staff at the counter: bill by `pickup_code` or `resident_id` (walk-in)."""
     return call("canteen", "checkout", actor(), body())
