@@ -69,3 +69,15 @@ class Unavailable(LinliError):
 
 EXPECTED = (BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Invalid,
             TooManyRequests, Unavailable)
+
+
+# pymongo's errors for "the database cannot be reached right now", as nameko names them
+DATABASE_DOWN = ("ServerSelectionTimeoutError", "AutoReconnect", "NetworkTimeout",
+                 "ConnectionFailure", "NotPrimaryError", "WaitQueueTimeoutError")
+
+
+def database_was_down(remote_error) -> bool:
+    """A nameko RemoteError caused (directly or one RPC hop away) by an unreachable
+    database: a 503 for the caller, not a 500."""
+    text = f"{remote_error.exc_type} {remote_error.value}"
+    return any(name in text for name in DATABASE_DOWN)

@@ -1,16 +1,40 @@
-"""Service-to-service RPC with a bound: nameko 2.x waits forever otherwise."""
+"""RPC for services: the ``rpc`` entrypoint every service uses, and bounded calls to
+other services (nameko 2.x waits forever otherwise)."""
+import logging
+import socket
+
 import eventlet
-from nameko.rpc import RpcProxy
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import RemoteError
+from nameko.rpc import Rpc
 
 from shared.config import settings
-from shared.errors import Unavailable
+from shared.errors import Unavailable, database_was_down
+
+log = logging.getLogger(__name__)
+BROKER_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
 
 
-class BoundedRpc(RpcProxy):
-    """An ``RpcProxy`` whose calls go through ``call(proxy, method, *args)`` below."""
+class ResilientRpc(Rpc):
+    """nameko's ``rpc`` entrypoint, except that a reply that cannot be sent because
+    the broker went away is logged instead of killing the whole container (nameko
+    2.x's behaviour). The caller sees its timeout; the service lives on and
+    reconnects when the broker is back."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_ERRORS as exc:
+            log.warning("could not send the reply to %s: %s", worker_ctx.entrypoint.method_name, exc)
+            return result, exc_info
+
+
+rpc = ResilientRpc.decorator
 
 
 def call(service_proxy, method: str, *args, timeout: float | None = None, **kwargs):
+    """Call ``method`` on another service; Unavailable (503) after ``timeout`` seconds."""
     seconds = timeout or settings().rpc_timeout
     reply = getattr(service_proxy, method).call_async(*args, **kwargs)
     try:
@@ -19,3 +43,7 @@ def call(service_proxy, method: str, *args, timeout: float | None = None, **kwar
     except eventlet.Timeout as exc:
         raise Unavailable(f"{service_proxy.service_name}.{method} did not answer in {seconds}s",
                           code="service_timeout") from exc
+    except RemoteError as exc:
+        if database_was_down(exc):
+            raise Unavailable("the database is unavailable", code="database_unavailable") from exc
+        raise

@@ -1,6 +1,6 @@
 """What every Linli service class shares (the nameko-chassis idea): JSON logs with
 request ids, the Mongo store with its outbox relay, and a ``ping`` for readiness."""
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from shared import logs
 from shared.context import RequestContext

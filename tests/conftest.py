@@ -24,10 +24,17 @@ def _rabbitmqctl(*args):
     return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=60)
 
 
+def _forget_settings():
+    """In-process clients (tests publish events directly) follow the current stack."""
+    from shared import config, events
+    config.settings.cache_clear()
+    events._publisher = None
+
+
 class Stack:
-    def __init__(self):
+    def __init__(self, amqp_uri: str | None = None, services: list[str] | None = None):
         run_id = uuid.uuid4().hex[:8]
-        base = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/").rstrip("/")
+        base = (amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")).rstrip("/")
         self.vhost = None
         if shutil.which("rabbitmqctl") and base.endswith(":5672"):
             self.vhost = f"linli-test-{run_id}"
@@ -49,17 +56,14 @@ class Stack:
             "LINLI_EVENT_MAX_ATTEMPTS": "3", "LINLI_OUTBOX_SWEEP_SECONDS": "0.5",
             "LINLI_RPC_TIMEOUT": "5", "LINLI_ENV": "test", "LINLI_GATEWAY_WORKERS": "2",
         }
+        self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
-        from shared import config, events
-        config.settings.cache_clear()
-        events._publisher = None
+        _forget_settings()
         self.log_dir = LOGS / run_id
-        self.processes["mongo"] = devstack.start(
-            devstack.mongo_command(self.mongo_port, ":memory:"), devstack.base_env(**self.env),
-            self.log_dir / "mongo.log")
-        assert devstack.wait_for_port("127.0.0.1", self.mongo_port, 60), "SecantusDB did not start"
+        self.data_dir = devstack.ROOT / "var" / "test-data" / run_id
+        self.start_mongo()
         wanted = os.environ.get("LINLI_TEST_SERVICES")
-        self.services = wanted.split(",") if wanted else devstack.available_services()
+        self.services = services or (wanted.split(",") if wanted else devstack.available_services())
         self.env["LINLI_SERVICES"] = ",".join(self.services)
         for name in self.services:
             self.start_service(name)
@@ -67,6 +71,13 @@ class Stack:
         self.wait_ready()
 
     # -- processes -----------------------------------------------------------------
+    def start_mongo(self):
+        """SecantusDB on disk (so a killed server restarts with its data)."""
+        self.processes["mongo"] = devstack.start(
+            devstack.mongo_command(self.mongo_port, str(self.data_dir)),
+            devstack.base_env(**self.env), self.log_dir / "mongo.log")
+        assert devstack.wait_for_port("127.0.0.1", self.mongo_port, 60), "SecantusDB did not start"
+
     def start_service(self, name: str, replica: int = 0, **env):
         key = f"{name}-{replica}" if replica else name
         self.processes[key] = devstack.start(
@@ -113,8 +124,15 @@ class Stack:
             if key != "mongo":
                 self.stop(key)
         self.stop("mongo")
+        shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.vhost:
             _rabbitmqctl("delete_vhost", self.vhost)
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _forget_settings()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ resident): ``menus_for(site_id, first, last)``, ``bookings_of(resident_id)``,
 import datetime as dt
 import os
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.canteen import booking as rules
@@ -20,7 +20,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound, Unavailable
 from shared.mongo import Mongo
-from shared.rpc import call
+from shared.rpc import call, rpc
 from shared.schemas import load
 from shared.service import LinliService, bootstrap
 

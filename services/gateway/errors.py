@@ -5,7 +5,7 @@ from flask import jsonify
 from flask_smorest import Api
 from nameko.exceptions import RemoteError
 
-from shared.errors import LinliError
+from shared.errors import LinliError, database_was_down
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ def register(app):
 
     @app.errorhandler(RemoteError)
     def remote_error(error: RemoteError):
+        if database_was_down(error):
+            log.warning("a service cannot reach its database: %s", error.value)
+            return error_response(503, "database_unavailable", "the database is unavailable")
         log.error("a service failed: %s %s", error.exc_type, error.value)
         return error_response(500, "internal_error", "something went wrong; it is logged")
 

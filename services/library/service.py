@@ -4,7 +4,7 @@ import datetime as dt
 import logging
 import os
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.library import circulation, jobs, schemas
@@ -13,7 +13,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
 from shared.mongo import Mongo
-from shared.rpc import call
+from shared.rpc import call, rpc
 from shared.schemas import load
 from shared.service import LinliService, bootstrap
 

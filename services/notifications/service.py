@@ -5,7 +5,7 @@ idempotent on ``(event_id, handler)``; the inbox messages and their webhook push
 written in one transaction, and pushes go out from a timer in every replica."""
 import uuid
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.notifications import delivery, messaging, push, schemas
@@ -16,6 +16,7 @@ from shared.config import settings
 from shared.errors import EXPECTED, Forbidden, Invalid, NotFound
 from shared.events import handles
 from shared.mongo import Mongo
+from shared.rpc import rpc
 from shared.schemas import load
 from shared.service import LinliService, bootstrap
 

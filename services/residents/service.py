@@ -1,7 +1,6 @@
 """Residents: accounts, communities, roles, groups and tokens."""
 import datetime as dt
 
-from nameko.rpc import rpc
 
 from services.residents import accounts, schemas
 from services.residents.storage import ResidentsStore
@@ -9,6 +8,7 @@ from shared import clock
 from shared.auth import Actor, hash_password, issue_token, password_matches
 from shared.errors import EXPECTED, Invalid, NotFound, Unauthorized
 from shared.mongo import Mongo
+from shared.rpc import rpc
 from shared.schemas import load
 from shared.service import LinliService, bootstrap
 

@@ -5,7 +5,7 @@ Entrypoints only: load, decide (workflow, matching, ledger), store, emit."""
 import os
 import uuid
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.volunteer import jobs, matching, schemas, workflow
@@ -14,7 +14,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
 from shared.mongo import Mongo
-from shared.rpc import call
+from shared.rpc import call, rpc
 from shared.schemas import load
 from shared.service import LinliService, bootstrap
 
