@@ -31,6 +31,7 @@ unit: install
 
 # Throughput and latency through the gateway against the bare RPC echo, in one run.
 bench: install broker
+	@$(PY) -c "import matplotlib" 2>/dev/null || $(VENV)/bin/pip install -q -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) tests/load/bench.py $(BENCH_ARGS)
 
 clean:

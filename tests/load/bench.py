@@ -7,9 +7,16 @@ tests/load/ (canteen.py, library.py, volunteer.py ...). Results are printed and 
 to bench-results/bench.json.
 
     make bench BENCH_ARGS="--seconds 20 --concurrency 16 --only me,echo"
+    make bench BENCH_ARGS="--only 'canteen booking POST' --replicas canteen=1,2,3"
+
+For every scenario whose requests cause inbox messages, the event-to-inbox latency
+(event created in the outbox -> message stored in the inbox) is reported too. A chart
+of the run is written next to the JSON (bench.png).
 """
 import argparse
+import datetime
 import importlib
+import itertools
 import json
 import pkgutil
 import statistics
@@ -29,10 +36,14 @@ class Env:
         self.stack, self.api = stack, api
 
 
+_counters: dict = {}
+
+
 def measure(name, action, concurrency, seconds):
-    """Run ``action(i)`` from ``concurrency`` threads for ``seconds``."""
+    """Run ``action(i)`` from ``concurrency`` threads for ``seconds``; ``i`` keeps
+    counting across runs of the same action (a booking scenario books new pairs)."""
     latencies, statuses, lock = [], {}, threading.Lock()
-    counter = iter(range(10**9))
+    counter = _counters.setdefault(id(action), itertools.count())
     stop_at = time.perf_counter() + seconds
 
     def worker():
@@ -68,6 +79,51 @@ def measure(name, action, concurrency, seconds):
             "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
             "statuses": {str(k): v for k, v in statuses.items()}, "errors": errors}
+
+
+def event_to_inbox_ms(stack, since, until):
+    """p50/p95 of event occurred_at -> inbox message created_at for messages stored in
+    the window, or None when the window caused no messages."""
+    import datetime as dt
+
+    import pymongo
+    client = pymongo.MongoClient(stack.mongo_uri, tz_aware=True)
+    messages = list(client["linli_notifications"]["messages"].find(
+        {"created_at": {"$gte": since, "$lte": until}}, {"event_id": 1, "created_at": 1}))
+    if not messages:
+        return None
+    ids = list({m["event_id"] for m in messages})
+    occurred = {}
+    for service in stack.services:
+        for row in client[f"linli_{service}"]["outbox"].find({"_id": {"$in": ids}},
+                                                            {"envelope.occurred_at": 1}):
+            occurred[row["_id"]] = dt.datetime.fromisoformat(row["envelope"]["occurred_at"])
+    delays = sorted((m["created_at"] - occurred[m["event_id"]]).total_seconds() * 1000
+                    for m in messages if m["event_id"] in occurred)
+    if not delays:
+        return None
+    return {"messages": len(delays), "p50_ms": round(delays[len(delays) // 2], 1),
+            "p95_ms": round(delays[min(len(delays) - 1, int(0.95 * len(delays)))], 1)}
+
+
+def chart(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [r["name"] for r in results]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 0.5 * len(names) + 2))
+    left.barh(names, [r["rps"] for r in results], color="#4c78a8")
+    left.set_xlabel("requests per second")
+    left.invert_yaxis()
+    right.barh(names, [r["p95_ms"] for r in results], color="#f58518", label="p95")
+    right.barh(names, [r["p50_ms"] for r in results], color="#54a24b", label="p50")
+    right.set_xlabel("latency (ms)")
+    right.invert_yaxis()
+    right.set_yticks([])
+    right.legend()
+    fig.suptitle("Linli through the gateway vs the bare RPC echo (same run)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def echo_action(stack):
@@ -109,6 +165,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "bench.json"))
+    parser.add_argument("--replicas", default="",
+                        help="service=1,2,3: run the chosen scenarios again at each replica count")
     args = parser.parse_args()
 
     stack = Stack()
@@ -120,26 +178,45 @@ def main():
         scenarios = {"rpc echo (baseline)": echo_action(stack), "GET /api/v1/me": me_action(api)}
         scenarios.update(domain_scenarios(env))
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        chosen = {name: action for name, action in scenarios.items()
+                  if not wanted or name == "rpc echo (baseline)" or any(w in name for w in wanted)}
+        service, _, counts = args.replicas.partition("=")
+        rounds = [int(c) for c in counts.split(",")] if counts else [1]
         results = []
         baseline = None
-        for name, action in scenarios.items():
-            if wanted and name != "rpc echo (baseline)" and not any(w in name for w in wanted):
-                continue
-            action(-1)  # warm up connections and caches
-            result = measure(name, action, args.concurrency, args.seconds)
-            if baseline is None:
-                baseline = result
-            result["rps_vs_echo"] = round(result["rps"] / baseline["rps"], 2)
-            result["p95_vs_echo"] = round(result["p95_ms"] / baseline["p95_ms"], 2)
-            results.append(result)
-            print(f"{name:42s} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                  f"p95 {result['p95_ms']:7.2f} ms  x{result['rps_vs_echo']:.2f} echo rps  "
-                  f"errors {result['errors']}  {result['statuses']}", flush=True)
+        running = 1
+        for replicas in rounds:
+            while running < replicas:
+                stack.start_service(service, replica=running)
+                running += 1
+            if replicas > 1:
+                time.sleep(3)  # let the new replicas start consuming
+            suffix = f" [{service} x{replicas}]" if counts else ""
+            for name, action in chosen.items():
+                action(-1)  # warm up connections and caches
+                since = datetime.datetime.now(datetime.timezone.utc)
+                result = measure(name + suffix, action, args.concurrency, args.seconds)
+                time.sleep(2)  # let the last events reach the inbox
+                result["event_to_inbox"] = event_to_inbox_ms(
+                    stack, since, datetime.datetime.now(datetime.timezone.utc))
+                if baseline is None:
+                    baseline = result
+                result["rps_vs_echo"] = round(result["rps"] / baseline["rps"], 2)
+                result["p95_vs_echo"] = round(result["p95_ms"] / baseline["p95_ms"], 2)
+                results.append(result)
+                inbox = result["event_to_inbox"]
+                inbox_text = (f"  event->inbox p50 {inbox['p50_ms']} ms p95 {inbox['p95_ms']} ms "
+                              f"(x{inbox['p95_ms'] / baseline['p95_ms']:.1f} echo p95)"
+                              if inbox else "")
+                print(f"{name + suffix:48s} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                      f"p95 {result['p95_ms']:7.2f} ms  x{result['rps_vs_echo']:.2f} echo rps  "
+                      f"errors {result['errors']}  {result['statuses']}{inbox_text}", flush=True)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"concurrency": args.concurrency, "seconds": args.seconds,
                                    "results": results}, indent=2, ensure_ascii=False))
-        print(f"written to {out}")
+        chart(results, out.with_suffix(".png"))
+        print(f"written to {out} and {out.with_suffix('.png')}")
     finally:
         stack.close()
 
