@@ -480,6 +480,14 @@ def test_kitchen_view_and_the_jobs(api):
     assert api.get(f"{SITES}/{site['id']}/kitchen/{date}", diners[0]["token"]).status_code == 403
     assert api.get(f"{SITES}/{site['id']}/kitchen/someday", token).status_code == 422
 
+    def inbox(diner, category):
+        items = api.get("/api/v1/notifications", diner["token"]).json()["items"]
+        return [m for m in items if m["category"] == category]
+
+    receipt = eventually(lambda: inbox(diners[0], "canteen.meal_served"))
+    assert receipt[0]["ref"] == {"type": "booking", "id": bookings[0]["id"]}
+    assert eventually(lambda: inbox(diners[1], "canteen.booking_no_show"))
+
 
 # -- demo data --------------------------------------------------------------------------
 class _DemoApi:
