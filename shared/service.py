@@ -1,9 +1,13 @@
 """What every Linli service class shares (the nameko-chassis idea): JSON logs with
 request ids, the Mongo store with its outbox relay, and a ``ping`` for readiness."""
-from shared.rpc import rpc
+import os
+import socket
 
 from shared import logs
 from shared.context import RequestContext
+from shared.rpc import rpc
+
+REPLICA = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def bootstrap(service_name: str):
@@ -19,7 +23,7 @@ class LinliService:
     @rpc
     def ping(self):
         """Readiness: answers when the service runs and reaches its database."""
-        return {"service": self.name, "database": self.store.ping()}
+        return {"service": self.name, "database": self.store.ping(), "replica": REPLICA}
 
     @rpc
     def echo(self, payload=None):
