@@ -1,6 +1,8 @@
 """Three replicas of every service at once: RPC load spreads over them, the outbox
 relay publishes each event once, handlers and jobs never act twice."""
 import datetime as dt
+import signal
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared import clock
 from tests.helpers import eventually
+from tests.streams import BookingStream, assert_nothing_lost_or_doubled, canteen_world
 
 REPLICAS = 3
 
@@ -89,3 +92,18 @@ def test_a_job_fired_at_every_replica_at_once_acts_once(scaled, api):
             items = api.get("/api/v1/notifications", reader["token"]).json()["items"]
             return [m for m in items if m["category"] == "library.loan_overdue"]
         assert len(eventually(overdue_notices)) == 1
+
+
+def test_a_rolling_restart_under_load_loses_and_doubles_nothing(scaled, api):
+    """One replica at a time, each SIGTERMed (it stops taking work, finishes what it
+    has, exits) and replaced, while bookings stream in: no request fails."""
+    world = canteen_world(api, days=10)
+    with BookingStream(world, diners=4, threads=3) as stream:
+        for name in scaled.services:
+            for i in range(REPLICAS):
+                key = f"{name}-{i}" if i else name
+                scaled.stop(key, sig=signal.SIGTERM, wait=25)
+                scaled.start_service(name, replica=i)
+                time.sleep(2)  # the new replica starts consuming before the next goes
+    assert stream.answers and set(stream.statuses()) == {201}, stream.statuses()
+    assert_nothing_lost_or_doubled(world, stream)
