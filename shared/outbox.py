@@ -14,6 +14,7 @@ import os
 import socket
 import uuid
 
+import eventlet
 from pymongo import ASCENDING, IndexModel
 
 from shared import clock
@@ -50,10 +51,19 @@ class Outbox:
         return envelope["event_id"]
 
     def publish_soon(self, event_ids):
-        if not self.relay_enabled:
+        """Publish right after the commit, in a green thread of its own, so the request
+        that wrote the events does not wait for the broker's confirm. A crash before
+        it runs loses nothing: the rows are pending and the sweep publishes them."""
+        if not self.relay_enabled or not event_ids:
             return
+        eventlet.spawn_n(self._publish_all, list(event_ids))
+
+    def _publish_all(self, event_ids):
         for event_id in event_ids:
-            self._claim_and_publish({"_id": event_id, "state": "pending"})
+            try:
+                self._claim_and_publish({"_id": event_id, "state": "pending"})
+            except Exception:  # the sweep retries whatever is left pending
+                log.exception("publishing right after the commit failed")
 
     def sweep(self, limit: int = 200) -> int:
         """Publish what is pending (older than a moment, so the writer's own publish
