@@ -1,0 +1,588 @@
+"""The access matrix: every route x every role through the real gateway, as one
+table-driven test (issue 7, "Access matrix"; the rules are /work/shared/API.md).
+
+Roles (all about one world built once per module, see ``World``):
+
+- ``anonymous``          no token
+- ``resident``           owner of the resources (booking, loan, hold, request, inbox...)
+- ``other_resident``     same community A, not the owner, in no team
+- ``team_member``        member of team 1, the team the world's request is dispatched to
+- ``other_team_member``  member of team 2 of community A
+- ``staff``              staff of community A (the resources' community)
+- ``other_staff``        staff of community B
+- ``admin``              the bootstrap admin (district-wide)
+
+Each ``Row`` is one route of ``/openapi.json`` (plus the public operations routes)
+with the request it sends and, per role, the status the contract gives:
+
+- anonymous: 401 on every route except register and token (and the ops routes);
+- a role in ``ok``: allowed, with the exact success status. Allowed cells of actions
+  that consume state (accept, confirm, cancel, return, renew...) act on their own
+  fresh resource built by a small factory of ``World``; denied cells act on the
+  world's shared resource (a denial changes nothing);
+- any other signed-in role: denied with ``deny`` (403, or 404 where the service hides
+  existence, which the contract allows), or a per-role ``deny_as``.
+
+Every error body must have the contract's shape ``{"error": {code, message, details}}``.
+List routes also must show the world's owned resource to its owner (and the team, the
+staff) and to nobody else. A second column sends every non-public route without a
+token and with an invalid input: still 401.
+``test_every_spec_route_has_a_row`` fails when the spec grows a route that has no row.
+Cells where the system disagrees with the contract are listed in KNOWN_DEVIATIONS;
+they still fail (the cell asserts the contract), and so does
+``test_no_known_deviations`` until the list is empty.
+"""
+import datetime as dt
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+
+from tests.helpers import eventually, next_phone
+
+ROLES = ("anonymous", "resident", "other_resident", "team_member", "other_team_member",
+         "staff", "other_staff", "admin")
+SIGNED_IN = ROLES[1:]
+RESIDENTS = ("resident", "other_resident", "team_member", "other_team_member")
+MANAGERS = ("staff", "admin")  # staff of the resources' community, and the admin
+TEAMLESS, TEAMS = ("other_resident",), ("team_member", "other_team_member")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+A1 = "/api/v1"
+C, L, V, P = f"{A1}/canteen", f"{A1}/library", f"{A1}/volunteer", f"{A1}/points"
+N = f"{A1}/notifications"
+MEALS = ("breakfast", "lunch", "dinner")
+DISHES = [{"name": "米饭", "tags": [], "price_fen": 100},
+          {"name": "西红柿炒鸡蛋", "tags": ["vegetable"], "price_fen": 800}]
+
+# (route, role) -> what the system does instead, and where. Each of these cells FAILS
+# (it asserts the contract); remove an entry once the code is fixed.
+KNOWN_DEVIATIONS = {
+    (f"GET {N}/{{message_id}}/pushes", role):
+        "answers 200 [] for another person's message instead of 404 (mark_read on the "
+        "same message answers 404): services/notifications/service.py NotificationsService"
+        ".pushes filters by resident_id instead of raising NotFound when the message is "
+        "not the caller's"
+    for role in ("other_resident", "team_member", "other_team_member", "staff",
+                 "other_staff", "admin")
+}
+KNOWN_DEVIATIONS[(f"POST {P}/grants", "other_staff")] = (
+    "answers 422 validation_failed ('not a resident of your community') instead of 403 "
+    "for staff of another community acting on a resident of A (PATCH /residents/{id} and "
+    "team routes answer 403 for the same caller): services/volunteer/service.py "
+    "VolunteerService.grant raises Invalid where a Forbidden is due")
+
+# Every route with a body or query schema validates the input before it looks at the
+# token, so a caller without a token and a bad input gets 422 instead of 401.
+VALIDATED_BEFORE_AUTH = (
+    "POST /api/v1/communities",
+    "POST /api/v1/staff",
+    "GET /api/v1/residents",
+    "PATCH /api/v1/residents/{resident_id}",
+    "GET /api/v1/canteen/sites",
+    "POST /api/v1/canteen/sites",
+    "PUT /api/v1/canteen/sites/{site_id}/menus/{date}/{meal}",
+    "GET /api/v1/canteen/sites/{site_id}/menus",
+    "POST /api/v1/canteen/bookings",
+    "GET /api/v1/canteen/bookings",
+    "POST /api/v1/canteen/checkouts",
+    "POST /api/v1/admin/jobs/{name}",
+    "GET /api/v1/library/branches",
+    "POST /api/v1/library/branches",
+    "GET /api/v1/library/titles",
+    "POST /api/v1/library/titles",
+    "POST /api/v1/library/imports",
+    "POST /api/v1/library/copies",
+    "POST /api/v1/library/loans",
+    "GET /api/v1/library/loans",
+    "POST /api/v1/library/returns",
+    "POST /api/v1/library/transfers/receive",
+    "POST /api/v1/library/holds",
+    "GET /api/v1/library/holds",
+    "GET /api/v1/notifications",
+    "PUT /api/v1/notifications/preferences",
+    "POST /api/v1/volunteer/teams",
+    "GET /api/v1/volunteer/teams",
+    "POST /api/v1/volunteer/teams/{team_id}/members",
+    "POST /api/v1/volunteer/requests",
+    "GET /api/v1/volunteer/requests",
+    "POST /api/v1/volunteer/requests/{request_id}/dispatch",
+    "POST /api/v1/volunteer/requests/{request_id}/reject",
+    "POST /api/v1/volunteer/requests/{request_id}/complete",
+    "POST /api/v1/volunteer/requests/{request_id}/confirm",
+    "POST /api/v1/volunteer/requests/{request_id}/cancel",
+    "GET /api/v1/points/rewards",
+    "POST /api/v1/points/rewards",
+    "POST /api/v1/points/redemptions",
+    "GET /api/v1/points/redemptions",
+    "POST /api/v1/points/grants",
+    "POST /api/v1/points/transfers/{transfer_id}/reverse",
+    "GET /api/v1/points/ledger",
+)
+KNOWN_DEVIATIONS.update({
+    (route, "anonymous, invalid input"):
+        "answers 422 validation_failed instead of 401: flask-smorest's @blp.arguments "
+        "(services/gateway/routes/*.py) parses the body/query before the view calls "
+        "services/gateway/web.py actor(); the token should be checked first (e.g. in "
+        "the before_request of services/gateway/app.py for every non-public route)"
+    for route in VALIDATED_BEFORE_AUTH})
+
+
+def every(status, roles=SIGNED_IN):
+    return {role: status for role in roles}
+
+
+@dataclass
+class Row:
+    method: str
+    path: str                      # the template exactly as /openapi.json spells it
+    ok: dict                       # role -> exact status of the allowed cell
+    deny: int = 403                # every other signed-in role
+    deny_as: dict = field(default_factory=dict)
+    params: Callable | None = None  # (world, role, fresh) -> path parameters
+    query: Callable | None = None   # (world) -> query string
+    json: Callable | None = None    # (world, role, fresh) -> body
+    public: bool = False           # no token needed: ``ok`` covers anonymous too
+    secret: Callable | None = None  # (world) -> an id a list must show only to some roles
+    shown_to: tuple = ()           # roles whose 200 must contain the secret
+    hidden_from: tuple = ()        # roles whose 200 must not contain it
+    in_spec: bool = True           # False for /healthz & co (not in the OpenAPI spec)
+
+    @property
+    def key(self):
+        return f"{self.method} {self.path}"
+
+    def allowed(self, role):
+        return role in self.ok
+
+    def expected(self, role):
+        if role in self.ok:
+            return self.ok[role]
+        if role == "anonymous":
+            return 401
+        return self.deny_as.get(role, self.deny)
+
+
+# -- the table ---------------------------------------------------------------------------
+def _register_body(w, role, fresh):
+    return {"phone": next_phone(), "password": "pass-" + uuid.uuid4().hex[:8], "name": "新居民",
+            "birth_date": "1985-03-04", "community_id": w.a}
+
+
+def _menu_body(w, role, fresh):
+    return {"capacity": 40, "booking_cutoff": w.cutoff(w.days[3]), "dishes": DISHES}
+
+
+ROWS = [
+    # -- accounts ----------------------------------------------------------------------
+    Row("POST", f"{A1}/auth/register", every(201, ROLES), public=True, json=_register_body),
+    Row("POST", f"{A1}/auth/token", every(200, ROLES), public=True,
+        json=lambda w, r, f: {"phone": w.people["resident"]["phone"],
+                              "password": w.people["resident"]["password"]}),
+    Row("GET", f"{A1}/me", every(200)),
+    Row("GET", f"{A1}/communities", every(200)),
+    Row("POST", f"{A1}/communities", {"admin": 201},
+        json=lambda w, r, f: {"name": f"矩阵社区-{uuid.uuid4().hex[:6]}", "district": "和平区"}),
+    Row("POST", f"{A1}/staff", {"admin": 201},
+        json=lambda w, r, f: {"phone": next_phone(), "password": "staff-" + uuid.uuid4().hex[:8],
+                              "name": "新社工", "community_id": w.a}),
+    Row("GET", f"{A1}/residents", every(200, MANAGERS),
+        query=lambda w: {"community_id": w.a}),
+    Row("PATCH", f"{A1}/residents/{{resident_id}}", every(200, MANAGERS),
+        params=lambda w, r, f: {"resident_id": w.id("resident")},
+        json=lambda w, r, f: {"building": "3号楼"}),
+
+    # -- canteen -----------------------------------------------------------------------
+    Row("GET", f"{C}/sites", every(200), query=lambda w: {"community_id": w.a}),
+    Row("POST", f"{C}/sites", every(201, MANAGERS),
+        json=lambda w, r, f: {"name": f"矩阵食堂-{uuid.uuid4().hex[:4]}", "community_id": w.a,
+                              "elder_discount_percent": 10, "caring_lunch_price_fen": 990}),
+    Row("PUT", f"{C}/sites/{{site_id}}/menus/{{date}}/{{meal}}", every(200, MANAGERS),
+        params=lambda w, r, f: {"site_id": w.site, "date": w.days[3], "meal": "breakfast"},
+        json=_menu_body),
+    Row("GET", f"{C}/sites/{{site_id}}/menus", every(200),
+        params=lambda w, r, f: {"site_id": w.site},
+        query=lambda w: {"from": w.days[0], "to": w.days[3]}),
+    Row("POST", f"{C}/bookings", every(201),   # anyone signed in may book a meal
+        json=lambda w, r, f: {"site_id": w.site, "date": w.days[1], "meal": "lunch",
+                              "portions": 1}),
+    Row("GET", f"{C}/bookings", every(200, [r for r in SIGNED_IN if r != "other_staff"]),
+        query=lambda w: {"site_id": w.site, "limit": 200}, secret=lambda w: w.booking,
+        shown_to=("resident",) + MANAGERS, hidden_from=TEAMLESS + TEAMS),
+    Row("GET", f"{C}/bookings/{{booking_id}}", every(200, ("resident",) + MANAGERS), deny=404,
+        params=lambda w, r, f: {"booking_id": w.booking}),
+    Row("POST", f"{C}/bookings/{{booking_id}}/cancel", every(200, ("resident",) + MANAGERS),
+        deny=404, params=lambda w, r, f: {"booking_id": w.fresh_booking() if f else w.booking}),
+    Row("POST", f"{C}/checkouts", every(201, MANAGERS),
+        json=lambda w, r, f: {"site_id": w.site, "resident_id": w.id("resident"),
+                              "date": w.days[0], "meal": "dinner",
+                              "items": [{"dish_name": "米饭", "quantity": 1}]}),
+    Row("GET", f"{C}/sites/{{site_id}}/kitchen/{{date}}", every(200, MANAGERS),
+        params=lambda w, r, f: {"site_id": w.site, "date": w.days[0]}),
+
+    # -- jobs (staff run them for their own community, so other_staff may too) -----------
+    Row("POST", f"{A1}/admin/jobs/{{name}}", every(200, ("staff", "other_staff", "admin")),
+        params=lambda w, r, f: {"name": "library-overdue"},
+        json=lambda w, r, f: {"as_of": dt.datetime.now(dt.timezone.utc).isoformat()}),
+
+    # -- library -----------------------------------------------------------------------
+    Row("GET", f"{L}/branches", every(200), query=lambda w: {"community_id": w.a}),
+    Row("POST", f"{L}/branches", every(201, MANAGERS),
+        json=lambda w, r, f: {"name": f"矩阵书屋-{uuid.uuid4().hex[:4]}", "community_id": w.a,
+                              "kind": "book_house"}),
+    Row("GET", f"{L}/titles", every(200), query=lambda w: {"q": "矩阵"}),
+    # the catalogue is district-wide: any staff adds titles
+    Row("POST", f"{L}/titles", every(201, ("staff", "other_staff", "admin")),
+        json=lambda w, r, f: {"title": f"矩阵之书-{uuid.uuid4().hex[:4]}", "author": "佚名",
+                              "tags": ["测试"]}),
+    Row("GET", f"{L}/titles/{{title_id}}", every(200),
+        params=lambda w, r, f: {"title_id": w.t_loan}),
+    Row("POST", f"{L}/imports", every(201, MANAGERS),   # copies at a branch of A
+        json=lambda w, r, f: {"rows": [{"title": "导入之书", "author": "佚名", "copies": 1,
+                                        "branch_id": w.branch,
+                                        "copies_code_prefix": "IM-" + uuid.uuid4().hex[:10]}]}),
+    Row("POST", f"{L}/copies", every(201, MANAGERS),
+        json=lambda w, r, f: {"title_id": w.t_misc, "branch_id": w.branch,
+                              "code": "AM-" + uuid.uuid4().hex[:12].upper()}),
+    Row("GET", f"{L}/copies/{{code}}", every(200), params=lambda w, r, f: {"code": w.c_recv}),
+    Row("POST", f"{L}/loans", every(201),   # self-checkout: anyone signed in
+        json=lambda w, r, f: {"code": w.fresh_copy() if f else w.c_recv, "branch_id": w.branch}),
+    Row("GET", f"{L}/loans", every(200, ("resident",) + MANAGERS),
+        query=lambda w: {"resident_id": w.id("resident")}),
+    Row("POST", f"{L}/loans/{{loan_id}}/renew", every(200, ("resident",) + MANAGERS),
+        params=lambda w, r, f: {"loan_id": w.fresh_loan(r)[0] if f else w.loan}),
+    Row("POST", f"{L}/returns", every(200, ("resident",) + MANAGERS),
+        json=lambda w, r, f: {"code": w.fresh_loan(r)[1] if f else w.c_loan,
+                              "branch_id": w.branch}),
+    Row("POST", f"{L}/transfers/receive", every(200, MANAGERS),
+        json=lambda w, r, f: {"code": w.c_recv, "branch_id": w.branch}),
+    Row("POST", f"{L}/holds", every(201),
+        json=lambda w, r, f: {"title_id": w.t_holdrow, "pickup_branch_id": w.branch}),
+    Row("GET", f"{L}/holds", every(200), query=lambda w: {"limit": 200},
+        secret=lambda w: w.hold, shown_to=("resident",), hidden_from=SIGNED_IN[1:]),
+    Row("DELETE", f"{L}/holds/{{hold_id}}", every(200, ("resident",) + MANAGERS), deny=404,
+        params=lambda w, r, f: {"hold_id": w.fresh_hold() if f else w.hold}),
+
+    # -- notifications -------------------------------------------------------------------
+    Row("GET", N, every(200), query=lambda w: {"limit": 200}, secret=lambda w: w.message,
+        shown_to=("resident",), hidden_from=SIGNED_IN[1:]),
+    Row("GET", f"{N}/unread-count", every(200)),
+    Row("POST", f"{N}/{{message_id}}/read", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"message_id": w.message}),
+    Row("GET", f"{N}/{{message_id}}/pushes", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"message_id": w.message}),
+    Row("POST", f"{N}/read-all", every(200)),
+    Row("GET", f"{N}/preferences", every(200)),
+    Row("PUT", f"{N}/preferences", every(200), json=lambda w, r, f: {"language": "zh-CN"}),
+
+    # -- volunteer -----------------------------------------------------------------------
+    Row("POST", f"{V}/teams", every(201, MANAGERS),
+        json=lambda w, r, f: {"name": "矩阵服务队", "community_id": w.a,
+                              "skills": ["repair"], "areas": ["1号楼"]}),
+    Row("GET", f"{V}/teams", every(200, [r for r in SIGNED_IN if r != "other_staff"]),
+        query=lambda w: {"community_id": w.a}),
+    Row("POST", f"{V}/teams/{{team_id}}/members", every(201, MANAGERS),
+        params=lambda w, r, f: {"team_id": w.team3},
+        json=lambda w, r, f: {"resident_id": w.id("spare")}),
+    Row("POST", f"{V}/requests", every(201, RESIDENTS),
+        json=lambda w, r, f: w.request_body()),
+    Row("GET", f"{V}/requests", every(200), query=lambda w: {"limit": 200},
+        secret=lambda w: w.req_dispatched, shown_to=("resident", "team_member", "staff"),
+        hidden_from=("other_resident", "other_team_member", "other_staff")),
+    Row("GET", f"{V}/requests/{{request_id}}",
+        every(200, ("resident", "team_member") + MANAGERS),
+        params=lambda w, r, f: {"request_id": w.req_dispatched}),
+    Row("GET", f"{V}/requests/{{request_id}}/suggestions", every(200, MANAGERS),
+        params=lambda w, r, f: {"request_id": w.req_dispatched}),
+    Row("POST", f"{V}/requests/{{request_id}}/dispatch", every(200, MANAGERS),
+        params=lambda w, r, f: {"request_id": w.submitted() if f else w.req_submitted},
+        json=lambda w, r, f: {"team_id": w.team1}),
+    Row("POST", f"{V}/requests/{{request_id}}/accept", {"team_member": 200},
+        params=lambda w, r, f: {"request_id": w.dispatched() if f else w.req_dispatched}),
+    Row("POST", f"{V}/requests/{{request_id}}/reject", {"team_member": 200},
+        params=lambda w, r, f: {"request_id": w.dispatched() if f else w.req_dispatched},
+        json=lambda w, r, f: {"reason": "人手不够"}),
+    Row("POST", f"{V}/requests/{{request_id}}/complete", {"team_member": 200},
+        params=lambda w, r, f: {"request_id": w.accepted() if f else w.req_accepted},
+        json=lambda w, r, f: {"hours": 1, "volunteer_ids": [w.id("team_member")]}),
+    Row("POST", f"{V}/requests/{{request_id}}/confirm", {"resident": 200},
+        params=lambda w, r, f: {"request_id": w.completed() if f else w.req_completed},
+        json=lambda w, r, f: {"rating": 5}),
+    Row("POST", f"{V}/requests/{{request_id}}/cancel", {"resident": 200},
+        params=lambda w, r, f: {"request_id": w.submitted() if f else w.req_submitted},
+        json=lambda w, r, f: {}),
+
+    # -- points --------------------------------------------------------------------------
+    Row("GET", f"{P}/me", every(200)),
+    Row("GET", f"{P}/rewards", every(200, [r for r in SIGNED_IN if r != "other_staff"]),
+        query=lambda w: {"community_id": w.a}),
+    Row("POST", f"{P}/rewards", every(201, MANAGERS),
+        json=lambda w, r, f: {"name": "矩阵奖品", "cost_points": 5, "stock": 3,
+                              "community_id": w.a}),
+    Row("POST", f"{P}/redemptions", every(201, RESIDENTS),   # residents of the reward's community
+        json=lambda w, r, f: {"reward_id": w.reward}),
+    Row("GET", f"{P}/redemptions", every(200), query=lambda w: {"limit": 200},
+        secret=lambda w: w.redemption_id, shown_to=("resident", "staff"),
+        hidden_from=TEAMLESS + TEAMS + ("other_staff",)),
+    Row("POST", f"{P}/redemptions/{{redemption_id}}/handover", every(200, MANAGERS),
+        params=lambda w, r, f: {"redemption_id": w.redemption() if f else w.redemption_id}),
+    # grants come from the staff's own community pool: admins have none (403 by design)
+    Row("POST", f"{P}/grants", {"staff": 201},
+        json=lambda w, r, f: {"resident_id": w.id("resident"), "points": 1, "reason": "矩阵",
+                              "key": uuid.uuid4().hex}),
+    Row("POST", f"{P}/transfers/{{transfer_id}}/reverse", every(200, MANAGERS),
+        params=lambda w, r, f: {"transfer_id": w.grant() if f else w.transfer},
+        json=lambda w, r, f: {"reason": "发错了"}),
+    Row("GET", f"{P}/ledger", every(200, MANAGERS), query=lambda w: {"community_id": w.a}),
+
+    # -- operations: public, not in the spec -----------------------------------------------
+    *[Row("GET", path, every(200, ROLES), public=True, in_spec=False)
+      for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")],
+]
+
+
+# -- the world --------------------------------------------------------------------------
+def _ok(answer, status):
+    assert answer.status_code == status, (answer.request.method, answer.request.url,
+                                          answer.status_code, answer.text[:500])
+    return answer.json()
+
+
+class World:
+    """Two communities and everything the rows point at, built through the HTTP API."""
+
+    def __init__(self, api):
+        self.api = api
+        admin = api.admin()
+        with ThreadPoolExecutor(2) as pool:
+            community_a, community_b = pool.map(lambda _: api.community(), range(2))
+        self.a, self.b = community_a["id"], community_b["id"]
+        makers = {"staff": lambda: api.staff(self.a), "other_staff": lambda: api.staff(self.b),
+                  **{role: (lambda: api.resident(self.a)) for role in RESIDENTS + ("spare",)}}
+        with ThreadPoolExecutor(8) as pool:
+            made = dict(zip(makers, pool.map(lambda make: make(), makers.values())))
+        self.people = made
+        self.tokens = {"anonymous": None, "admin": admin,
+                       **{role: person["token"] for role, person in made.items()}}
+        self._canteen()
+        self._library()
+        self._volunteer()
+        self.message = eventually(lambda: next(
+            (m["id"] for m in _ok(self.get(N, "resident"), 200)["items"]
+             if m["category"] == "residents.resident_registered"), None))
+
+    # -- http ------------------------------------------------------------------------
+    def id(self, role):
+        return self.people[role]["id"]
+
+    def get(self, path, role, **kw):
+        return self.api.get(path, self.tokens[role], **kw)
+
+    def post(self, path, body, role, status=None):
+        answer = self.api.post(path, body, self.tokens[role])
+        return _ok(answer, status) if status else answer
+
+    # -- canteen ---------------------------------------------------------------------
+    @staticmethod
+    def cutoff(day):
+        before = dt.date.fromisoformat(day) - dt.timedelta(days=1)
+        return f"{before.isoformat()}T20:00:00+08:00"
+
+    def _canteen(self):
+        today = dt.date.today()
+        self.days = [(today + dt.timedelta(days=n)).isoformat() for n in range(3, 7)]
+        self.site = self.post(f"{C}/sites", {"name": "矩阵食堂", "community_id": self.a,
+                                             "elder_discount_percent": 20,
+                                             "caring_lunch_price_fen": 990}, "staff", 201)["id"]
+        slots = [(d, m) for d in self.days[:3] for m in MEALS]
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda s: _ok(self.api.put(
+                f"{C}/sites/{self.site}/menus/{s[0]}/{s[1]}",
+                {"capacity": 40, "booking_cutoff": self.cutoff(s[0]), "dishes": DISHES},
+                self.tokens["staff"]), 200), slots))
+        world, booking_row, checkout = (self.days[0], "lunch"), (self.days[1], "lunch"), \
+            (self.days[0], "dinner")
+        self.cancel_pool = [s for s in slots if s not in (world, booking_row, checkout)]
+        self.booking = self._book(*world).json()["id"]
+
+    def _book(self, day, meal):
+        return self.post(f"{C}/bookings", {"site_id": self.site, "date": day, "meal": meal,
+                                           "portions": 1}, "resident")
+
+    def fresh_booking(self):
+        for slot in self.cancel_pool:
+            answer = self._book(*slot)
+            if answer.status_code == 201:
+                return answer.json()["id"]
+            assert answer.status_code == 409, answer.text
+        raise AssertionError("no free slot left for a fresh booking")
+
+    # -- library ---------------------------------------------------------------------
+    def _library(self):
+        self.branch = self.post(f"{L}/branches", {"name": "矩阵图书馆", "community_id": self.a,
+                                                  "kind": "library"}, "staff", 201)["id"]
+        titles = [f"矩阵{n}-{uuid.uuid4().hex[:4]}" for n in ("借阅", "预约", "预约行", "杂项")]
+        self.t_loan, self.t_hold, self.t_holdrow, self.t_misc = [
+            self.post(f"{L}/titles", {"title": t, "author": "路遥"}, "staff", 201)["id"]
+            for t in titles]
+        self.c_loan = self.fresh_copy()
+        self.loan = self.post(f"{L}/loans", {"code": self.c_loan, "branch_id": self.branch},
+                              "resident", 201)["id"]
+        self.c_recv = self.fresh_copy(self.t_misc)
+        self.hold = self.post(f"{L}/holds", {"title_id": self.t_hold, "pickup_branch_id":
+                                             self.branch}, "resident", 201)["id"]
+
+    def fresh_copy(self, title_id=None):
+        code = "AM-" + uuid.uuid4().hex[:12].upper()
+        self.post(f"{L}/copies", {"title_id": title_id or self.t_loan, "code": code,
+                                  "branch_id": self.branch}, "staff", 201)
+        return code
+
+    def fresh_loan(self, role):
+        """A loan on a fresh copy: the resident's own for the resident's cell; for the
+        managers' cells a loan of another reader of A (keeps the resident under 5 loans)."""
+        code = self.fresh_copy()
+        borrower = "resident" if role == "resident" else "spare"
+        loan = self.post(f"{L}/loans", {"code": code, "branch_id": self.branch}, borrower, 201)
+        return loan["id"], code
+
+    def fresh_hold(self):
+        title = self.post(f"{L}/titles", {"title": f"矩阵预约-{uuid.uuid4().hex[:6]}",
+                                          "author": "路遥"}, "staff", 201)["id"]
+        return self.post(f"{L}/holds", {"title_id": title, "pickup_branch_id": self.branch},
+                         "resident", 201)["id"]
+
+    # -- volunteer and points -----------------------------------------------------------
+    def _volunteer(self):
+        def team(name, member):
+            created = self.post(f"{V}/teams", {"name": name, "community_id": self.a,
+                                               "skills": ["elderly_care"], "areas": ["3号楼"]},
+                                "staff", 201)["id"]
+            if member:
+                self.post(f"{V}/teams/{created}/members", {"resident_id": self.id(member)},
+                          "staff", 201)
+            return created
+        self.team1, self.team2 = team("助老一队", "team_member"), team("助老二队", "other_team_member")
+        self.team3 = team("矩阵三队", None)
+        self.reward = self.post(f"{P}/rewards", {"name": "洗衣液", "cost_points": 1,
+                                                 "stock": 1000}, "staff", 201)["id"]
+        with ThreadPoolExecutor(4) as pool:
+            grants = list(pool.map(lambda role: self.grant(role, 100), RESIDENTS))
+        self.transfer = grants[0]
+        self.redemption_id = self.redemption()
+        self.req_submitted = self.submitted()
+        self.req_dispatched = self.dispatched()
+        self.req_accepted = self.accepted()
+        self.req_completed = self.completed()
+
+    @staticmethod
+    def request_body():
+        return {"category": "elderly_care", "description": "陪同老人去医院", "address": "3号楼2单元",
+                "urgency": "normal"}
+
+    def submitted(self):
+        return self.post(f"{V}/requests", self.request_body(), "resident", 201)["id"]
+
+    def dispatched(self):
+        request_id = self.submitted()
+        self.post(f"{V}/requests/{request_id}/dispatch", {"team_id": self.team1}, "staff", 200)
+        return request_id
+
+    def accepted(self):
+        request_id = self.dispatched()
+        self.post(f"{V}/requests/{request_id}/accept", {}, "team_member", 200)
+        return request_id
+
+    def completed(self):
+        request_id = self.accepted()
+        self.post(f"{V}/requests/{request_id}/complete",
+                  {"hours": 1, "volunteer_ids": [self.id("team_member")]}, "team_member", 200)
+        return request_id
+
+    def grant(self, role="resident", points=1):
+        return self.post(f"{P}/grants", {"resident_id": self.id(role), "points": points,
+                                         "reason": "开户积分", "key": uuid.uuid4().hex},
+                         "staff", 201)["id"]
+
+    def redemption(self):
+        return self.post(f"{P}/redemptions", {"reward_id": self.reward}, "resident", 201)["id"]
+
+
+@pytest.fixture(scope="module")
+def world(api):
+    return World(api)
+
+
+# -- the tests ----------------------------------------------------------------------------
+def _assert_error_shape(answer, where):
+    try:
+        body = answer.json()
+    except ValueError:
+        raise AssertionError(f"{where}: error body is not JSON: {answer.text[:200]!r}") from None
+    error = body.get("error") if isinstance(body, dict) else None
+    assert isinstance(error, dict), f"{where}: no 'error' object in {body!r}"
+    assert isinstance(error.get("code"), str) and error["code"], f"{where}: {body!r}"
+    assert isinstance(error.get("message"), str), f"{where}: {body!r}"
+    assert isinstance(error.get("details"), dict), f"{where}: {body!r}"
+
+
+@pytest.mark.parametrize("row,role", [pytest.param(row, role, id=f"{row.key} as {role}")
+                                      for row in ROWS for role in ROLES])
+def test_access(api, world, row, role):
+    fresh = row.allowed(role)
+    path = row.path.format(**(row.params(world, role, fresh) if row.params else {}))
+    answer = api.request(row.method, path, world.tokens[role],
+                         params=row.query(world) if row.query else None,
+                         json=row.json(world, role, fresh) if row.json else None)
+    expected, got = row.expected(role), answer.status_code
+    where = f"{row.key} as {role} ({row.method} {path})"
+    deviation = KNOWN_DEVIATIONS.get((row.key, role))
+    assert got == expected, (
+        f"{where}: the contract gives {expected}, the system answered {got}: "
+        f"{answer.text[:300]}" + (f"\nKNOWN DEVIATION: {deviation}" if deviation else ""))
+    assert got < 500
+    if got >= 400:
+        _assert_error_shape(answer, where)
+    if row.secret and got == 200:   # a list shows others' things to nobody
+        secret = row.secret(world)
+        if role in row.shown_to:
+            assert secret in answer.text, f"{where}: {secret} missing from the list"
+        if role in row.hidden_from:
+            assert secret not in answer.text, f"{where}: lists {secret}, not theirs"
+
+
+@pytest.mark.parametrize("row", [pytest.param(row, id=f"{row.key} as anonymous, invalid input")
+                                 for row in ROWS if row.in_spec and not row.public])
+def test_anonymous_is_refused_before_the_input_is_read(api, world, row):
+    """No token and a bad body or query: still 401 (the contract's "missing token: 401"
+    holds whatever the input; a 422 would answer strangers about the schema)."""
+    path = row.path.format(**(row.params(world, "anonymous", False) if row.params else {}))
+    body = {**row.json(world, "anonymous", False), "unknown_field": 1} if row.json else None
+    answer = api.request(row.method, path, None, json=body,
+                         params={**(row.query(world) if row.query else {}), "unknown_field": "1"})
+    where = f"{row.key} as anonymous, invalid input"
+    deviation = KNOWN_DEVIATIONS.get((row.key, "anonymous, invalid input"))
+    assert answer.status_code == 401, (
+        f"{where}: the contract gives 401, the system answered {answer.status_code}: "
+        f"{answer.text[:200]}" + (f"\nKNOWN DEVIATION: {deviation}" if deviation else ""))
+    _assert_error_shape(answer, where)
+
+
+def test_every_spec_route_has_a_row(api):
+    """A route added to the gateway without a row in ROWS fails here (and a row whose
+    route left the spec, so the table never goes stale)."""
+    spec = api.get("/openapi.json").json()
+    routes = {f"{method.upper()} {path}" for path, item in spec["paths"].items()
+              for method in item if method in HTTP_METHODS}
+    table = {row.key for row in ROWS if row.in_spec}
+    assert len(table) == len([row for row in ROWS if row.in_spec]), "duplicate rows"
+    assert not routes - table, f"routes in /openapi.json without a row: {sorted(routes - table)}"
+    assert not table - routes, f"rows for routes not in /openapi.json: {sorted(table - routes)}"
+
+
+def test_no_known_deviations():
+    """Fails while the system disagrees with the contract somewhere (see the cells)."""
+    assert not KNOWN_DEVIATIONS, "cells where the system disagrees with the contract:\n" + \
+        "\n".join(f"- {key} as {role}: {why}" for (key, role), why in KNOWN_DEVIATIONS.items())
