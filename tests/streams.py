@@ -6,6 +6,7 @@ import time
 
 import requests
 
+from shared import clock
 from tests.helpers import eventually
 
 BOOKED = "canteen.booking_created"
@@ -19,8 +20,8 @@ def canteen_world(api, days=14):
         "name": "演练食堂", "community_id": community["id"],
         "elder_discount_percent": 20, "caring_lunch_price_fen": 990}, staff["token"]).json()
     slots = []
-    for offset in range(1, days + 1):
-        date = (dt.date.today() + dt.timedelta(days=offset)).isoformat()
+    for offset in range(2, days + 2):  # from the day after tomorrow in the community's zone
+        date = (clock.today_local() + dt.timedelta(days=offset)).isoformat()
         for meal in ("breakfast", "lunch", "dinner"):
             answer = api.put(f"/api/v1/canteen/sites/{site['id']}/menus/{date}/{meal}", {
                 "capacity": 500, "booking_cutoff": f"{date}T06:00:00+08:00",

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -215,12 +216,41 @@ def test_messages_page_newest_first(api, people):
 
 
 def test_a_stopped_notifications_service_catches_up(stack, api, people):
+    """Stopped while a registration, a booking, a loan and a dispatch happen; started
+    again, every message arrives, once."""
+    from tests.e2e.volunteer_helpers import act, ok, submit, team
+    from tests.streams import canteen_world
+
+    community_id = people["community"]["id"]
+    staff = api.staff(community_id)
+    world = canteen_world(api, days=1)
+    diner = api.resident(world["community"]["id"])
+    branch = ok(api.post("/api/v1/library/branches", {"name": "书屋", "community_id": community_id,
+                                                      "kind": "book_house"}, staff["token"]), 201)
+    title = ok(api.post("/api/v1/library/titles", {"title": "人世间", "author": "梁晓声",
+                                                   "tags": ["小说"]}, staff["token"]), 201)
+    code = "NS-" + uuid.uuid4().hex[:10]
+    ok(api.post("/api/v1/library/copies", {"title_id": title["id"], "code": code,
+                                           "branch_id": branch["id"]}, staff["token"]), 201)
+    reader, elder, member = (api.resident(community_id) for _ in range(3))
+    helpers = team(api, staff, community_id, [member])
+    request = submit(api, elder)
+
     stack.stop("notifications")
     try:
-        people_meanwhile = [api.resident(people["community"]["id"]) for _ in range(3)]
+        newcomer = api.resident(community_id)
+        date, meal = world["slots"][0]
+        assert api.post("/api/v1/canteen/bookings", {"site_id": world["site"]["id"], "date": date,
+                                                     "meal": meal, "portions": 1},
+                        diner["token"]).status_code == 201
+        assert api.post("/api/v1/library/loans", {"code": code, "branch_id": branch["id"]},
+                        reader["token"]).status_code == 201
+        ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": helpers["id"]}))
     finally:
         stack.start_service("notifications")
     stack.wait_ready()
-    for person in people_meanwhile:
-        assert len(eventually(lambda: inbox(api, person, "residents.resident_registered"),
-                              seconds=30)) == 1
+    for person, category in ((newcomer, "residents.resident_registered"),
+                             (diner, "canteen.booking_created"),
+                             (reader, "library.loan_created"),
+                             (member, "volunteer.request_dispatched")):
+        assert len(eventually(lambda: inbox(api, person, category), seconds=30)) == 1, category
