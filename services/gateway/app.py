@@ -8,13 +8,16 @@ import time
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.gateway import errors, idempotency, ops
+from services.gateway import errors, idempotency, ops, web
 from services.gateway.routes import ROUTES
 from shared import logs
 from shared.context import new_request_id, set_request_id
 
 log = logging.getLogger("gateway")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Everything under /api/v1 needs a token except these; the token is checked before the
+# body is validated, so an anonymous caller learns nothing about the input schemas.
+PUBLIC = {"/api/v1/auth/register", "/api/v1/auth/token"}
 MAX_BODY_BYTES = 1 * 1024 * 1024
 
 
@@ -49,6 +52,8 @@ def create_app() -> Flask:
         sent = request.headers.get("X-Request-Id", "")
         g.request_id = sent if _REQUEST_ID.match(sent) else new_request_id()
         set_request_id(g.request_id)
+        if request.path.startswith("/api/") and request.path not in PUBLIC:
+            web.actor()  # 401 before anything else
         return idempotency.before_request()
 
     @app.after_request

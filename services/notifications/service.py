@@ -64,7 +64,9 @@ class NotificationsService(LinliService):
     def pushes(self, actor, message_id):
         """Delivery attempts of the webhook push of one of the caller's messages."""
         who = Actor.from_dict(actor)
-        pushes = [p for p in self.store.pushes_of(message_id) if p["resident_id"] == who.id]
+        if not self.store.message_of(who.id, message_id):
+            raise NotFound("no such message")
+        pushes = self.store.pushes_of(message_id)
         return [{"id": p["_id"], "state": p["state"], "url": p["url"],
                  "attempts": [{**a, "at": clock.iso(a["at"])} for a in p["attempts"]]}
                 for p in pushes]

@@ -77,6 +77,9 @@ class NotificationsStore(Store):
     def unread_count(self, resident_id: str) -> int:
         return self.messages.count_documents({"resident_id": resident_id, "read": False})
 
+    def message_of(self, resident_id: str, message_id: str) -> dict | None:
+        return self.messages.find_one({"_id": message_id, "resident_id": resident_id}, {"_id": 1})
+
     def mark_read(self, resident_id: str, message_id: str) -> dict | None:
         self.messages.update_one({"_id": message_id, "resident_id": resident_id},
                                  {"$set": {"read": True, "read_at": clock.now()}})

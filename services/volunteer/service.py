@@ -343,9 +343,10 @@ class VolunteerService(LinliService):
         if not who.is_staff:
             raise Forbidden("staff grant points")
         resident = self._resident_or_none(data["resident_id"])
-        if not resident or resident["community_id"] != who.community_id:
-            raise Invalid("not a resident of your community",
-                          details={"resident_id": ["not a resident of your community"]})
+        if not resident:
+            raise Invalid("no such resident", details={"resident_id": ["unknown resident"]})
+        if resident["community_id"] != who.community_id:
+            raise Forbidden("staff grant points to residents of their own community only")
         transfer, _ = self.store.grant(who.community_id, data["resident_id"], data["points"],
                                        data["key"] or uuid.uuid4().hex, data["reason"], who.id)
         return _transfer(transfer)
