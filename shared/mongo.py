@@ -53,12 +53,12 @@ class Tx:
     def __init__(self, store, session):
         self.store = store
         self.session = session
-        self.emitted: list[str] = []
+        self.emitted: list[dict] = []
 
     def emit(self, event_type: str, data: dict) -> str:
-        event_id = self.store.outbox.add(self.session, event_type, data)
-        self.emitted.append(event_id)
-        return event_id
+        envelope = self.store.outbox.add(self.session, event_type, data)
+        self.emitted.append(envelope)
+        return envelope["event_id"]
 
 
 class AlreadyHandled(Exception):
@@ -108,8 +108,6 @@ class Store:
 
         Returns False when the event was already handled (a redelivery)."""
         key = f"{event['event_id']}:{handler}"
-        if self.processed.find_one({"_id": key}, {"_id": 1}):
-            return False
 
         def once(tx):
             try:

@@ -42,26 +42,27 @@ class Outbox:
                        partialFilterExpression={"state": "sent"}),
         ]}
 
-    def add(self, session, event_type: str, data: dict) -> str:
+    def add(self, session, event_type: str, data: dict) -> dict:
         envelope = make_envelope(event_type, data, source=self.service)
         self.rows.insert_one({
             "_id": envelope["event_id"], "type": event_type, "envelope": envelope,
             "state": "pending", "created_at": clock.now(), "attempts": 0,
         }, session=session)
-        return envelope["event_id"]
+        return envelope
 
-    def publish_soon(self, event_ids):
+    def publish_soon(self, envelopes):
         """Publish right after the commit, in a green thread of its own, so the request
         that wrote the events does not wait for the broker's confirm. A crash before
         it runs loses nothing: the rows are pending and the sweep publishes them."""
-        if not self.relay_enabled or not event_ids:
+        if not self.relay_enabled or not envelopes:
             return
-        eventlet.spawn_n(self._publish_all, list(event_ids))
+        eventlet.spawn_n(self._publish_all, list(envelopes))
 
-    def _publish_all(self, event_ids):
-        for event_id in event_ids:
+    def _publish_all(self, envelopes):
+        for envelope in envelopes:
             try:
-                self._claim_and_publish({"_id": event_id, "state": "pending"})
+                self._claim_and_publish({"_id": envelope["event_id"], "state": "pending"},
+                                        envelope)
             except Exception:  # the sweep retries whatever is left pending
                 log.exception("publishing right after the commit failed")
 
@@ -83,22 +84,23 @@ class Outbox:
                 {"_id": row["_id"], "state": "claimed", "claimed_at": row["claimed_at"]})
         return published
 
-    def _claim_and_publish(self, claim_filter) -> int:
+    def _claim_and_publish(self, claim_filter, envelope: dict | None = None) -> int:
         claimed = self.rows.update_one(
             claim_filter,
             {"$set": {"state": "claimed", "claimed_at": clock.now(), "claimed_by": self.replica},
              "$inc": {"attempts": 1}})
         if claimed.modified_count != 1:
             return 0  # another replica (or the writer) has it
-        row = self.rows.find_one({"_id": claim_filter["_id"]})
+        if envelope is None:
+            envelope = self.rows.find_one({"_id": claim_filter["_id"]})["envelope"]
         try:
-            publisher().publish(row["envelope"])
+            publisher().publish(envelope)
         except Exception as exc:
             log.warning("outbox publish failed, will retry: %s", exc,
-                        extra={"event_id": row["_id"], "event_type": row["type"]})
-            self.rows.update_one({"_id": row["_id"], "claimed_by": self.replica},
+                        extra={"event_id": envelope["event_id"], "event_type": envelope["type"]})
+            self.rows.update_one({"_id": envelope["event_id"], "claimed_by": self.replica},
                                  {"$set": {"state": "pending"}})
             return 0
-        self.rows.update_one({"_id": row["_id"]},
+        self.rows.update_one({"_id": envelope["event_id"]},
                              {"$set": {"state": "sent", "sent_at": clock.now()}})
         return 1
