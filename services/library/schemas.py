@@ -157,6 +157,26 @@ class Hold(Schema):
     created_at = fields.String()
 
 
+class BranchList(Schema):
+    items = fields.List(fields.Nested(Branch))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TitleList(Schema):
+    items = fields.List(fields.Nested(Title))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LoanList(Schema):
+    items = fields.List(fields.Nested(Loan))
+    next_cursor = fields.String(allow_none=True)
+
+
+class HoldList(Schema):
+    items = fields.List(fields.Nested(Hold))
+    next_cursor = fields.String(allow_none=True)
+
+
 class ImportResult(Schema):
     titles = fields.Integer()
     copies = fields.Integer()

@@ -71,3 +71,12 @@ class Push(Schema):
     state = fields.String()
     url = fields.String()
     attempts = fields.List(fields.Nested(PushAttempt))
+
+
+class MessageList(Schema):
+    items = fields.List(fields.Nested(Message))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MarkedAll(Schema):
+    marked = fields.Integer(metadata={"description": "how many messages were marked read"})

@@ -69,6 +69,11 @@ class Resident(Schema):
     role = fields.String()
 
 
+class ResidentList(Schema):
+    items = fields.List(fields.Nested(Resident))
+    next_cursor = fields.String(allow_none=True)
+
+
 class Community(Schema):
     id = fields.String()
     name = fields.String()

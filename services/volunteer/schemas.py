@@ -148,6 +148,11 @@ class Request(Schema):
     updated_at = fields.String()
 
 
+class RequestList(Schema):
+    items = fields.List(fields.Nested(Request))
+    next_cursor = fields.String(allow_none=True)
+
+
 class Suggestion(Schema):
     team_id = fields.String()
     name = fields.String()
@@ -194,6 +199,11 @@ class Redemption(Schema):
     created_at = fields.String()
     handed_over_at = fields.String(allow_none=True)
     handed_over_by = fields.String(allow_none=True)
+
+
+class RedemptionList(Schema):
+    items = fields.List(fields.Nested(Redemption))
+    next_cursor = fields.String(allow_none=True)
 
 
 class Transfer(Schema):

@@ -10,6 +10,7 @@ blp = Blueprint("library", __name__,
 
 @blp.route("/library/branches", methods=["GET"])
 @blp.arguments(schemas.BranchQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.BranchList, success=True)
 def list_branches(_):
     """Branches (neighbourhood library, book houses, district branches) as
     ``{items, next_cursor}``; ``?community_id=``."""
@@ -26,6 +27,7 @@ def create_branch(_):
 
 @blp.route("/library/titles", methods=["GET"])
 @blp.arguments(schemas.TitleQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.TitleList, success=True)
 def search_titles(_):
     """Catalogue search ``?q=`` over title, author and tags, with ``available`` per branch."""
     return call("library", "search_titles", actor(), query_args())
@@ -80,6 +82,7 @@ def checkout(_):
 
 @blp.route("/library/loans", methods=["GET"])
 @blp.arguments(schemas.LoanQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.LoanList, success=True)
 def list_loans(_):
     """Own loans; staff: ``?resident_id=``."""
     return call("library", "list_loans", actor(), query_args())
@@ -118,6 +121,7 @@ def place_hold(_):
 
 @blp.route("/library/holds", methods=["GET"])
 @blp.arguments(schemas.HoldQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.HoldList, success=True)
 def list_holds(_):
     """Own holds with queue positions."""
     return call("library", "list_holds", actor(), query_args())
@@ -125,6 +129,7 @@ def list_holds(_):
 
 @blp.route("/library/holds/<hold_id>", methods=["DELETE"])
 @blp.response(200, schemas.Hold)
+@blp.alt_response(409, description="the hold is no longer active (`illegal_transition`)")
 def cancel_hold(hold_id):
     """Cancel a hold (a copy it had passes to the next in line)."""
     return call("library", "cancel_hold", actor(), hold_id)

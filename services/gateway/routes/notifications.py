@@ -14,6 +14,7 @@ class UnreadCount(Schema):
 
 @blp.route("/notifications", methods=["GET"])
 @blp.arguments(schemas.InboxQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.MessageList, success=True)
 def inbox(_):
     """Own inbox, newest first; ``?unread=true`` for unread only."""
     return call("notifications", "inbox", actor(), query_args())
@@ -39,6 +40,7 @@ def pushes(message_id):
 
 
 @blp.route("/notifications/read-all", methods=["POST"])
+@blp.alt_response(200, schema=schemas.MarkedAll, success=True)
 def mark_all_read():
     return call("notifications", "mark_all_read", actor())
 

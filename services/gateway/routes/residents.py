@@ -20,6 +20,9 @@ def register(_):
 @blp.route("/auth/token", methods=["POST"])
 @blp.arguments(schemas.Credentials)
 @blp.response(200, schemas.Token)
+@blp.alt_response(401, description="wrong phone or password (`bad_credentials`)")
+@blp.alt_response(429, description="10 failed sign-ins for this phone, or too many from this "
+                                   "client address, within 15 minutes (`too_many_attempts`)")
 @blp.doc(security=[])
 def token(_):
     """Exchange phone and password for a bearer token."""
@@ -57,6 +60,7 @@ def create_staff(_):
 
 @blp.route("/residents", methods=["GET"])
 @blp.arguments(schemas.ResidentQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.ResidentList, success=True)
 def search_residents(_):
     """Staff of the community (or an admin): find residents by name or phone prefix."""
     return call("residents", "search_residents", actor(), query_args())

@@ -48,6 +48,7 @@ def submit_request(_):
 
 @blp.route("/volunteer/requests", methods=["GET"])
 @blp.arguments(schemas.RequestQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.RequestList, success=True)
 def list_requests(_):
     """Resident: own requests plus those dispatched to their teams; staff: their
     community's (`?status=`)."""
@@ -151,6 +152,7 @@ def redeem(_):
 
 @blp.route("/points/redemptions", methods=["GET"])
 @blp.arguments(schemas.RedemptionQuery, **QUERY)
+@blp.alt_response(200, schema=schemas.RedemptionList, success=True)
 def list_redemptions(_):
     """Resident: own redemptions; staff: their community's (`?status=pending`)."""
     return call("volunteer", "list_redemptions", actor(), query_args())
