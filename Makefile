@@ -34,5 +34,9 @@ bench: install broker
 	@$(PY) -c "import matplotlib" 2>/dev/null || $(VENV)/bin/pip install -q -e '.[test,bench]' 2>&1 | grep -v '^WARNING: Location' || true
 	@$(PY) tests/load/bench.py $(BENCH_ARGS)
 
+# The long fuzz run: every route, 1000 examples each, random seed (make test runs 20).
+fuzz: install broker
+	@LINLI_FUZZ_EXAMPLES=$${LINLI_FUZZ_EXAMPLES:-1000} LINLI_FUZZ_SECONDS=$${LINLI_FUZZ_SECONDS:-1800} $(PY) -m pytest tests/e2e/test_fuzz.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) var/test-logs bench-results
