@@ -64,3 +64,33 @@ def test_a_body_that_is_not_an_object_is_422(api):
 def test_unknown_routes_and_methods_keep_the_shape(api, person):
     assert_contract_error(api.get("/api/v1/no-such-thing", person["token"]), 404)
     assert_contract_error(api.delete("/api/v1/me", person["token"]), 405)
+
+
+def _forged(claims, key="someone-elses-key-that-is-long-enough-1234", alg="HS256"):
+    import jwt
+    return jwt.encode(claims, key, algorithm=alg)
+
+
+def test_expired_tampered_foreign_and_unsigned_tokens_are_401(api, person):
+    import base64
+    import json as jsonlib
+    import time as timelib
+
+    now = int(timelib.time())
+    claims = {"sub": person["id"], "role": "admin", "iat": now, "exp": now + 600, "iss": "linli"}
+    header, payload, signature = person["token"].split(".")
+    raised = jsonlib.loads(base64.urlsafe_b64decode(payload + "=="))
+    raised["role"] = "admin"
+    tampered = ".".join([header, base64.urlsafe_b64encode(jsonlib.dumps(raised).encode())
+                         .decode().rstrip("="), signature])
+
+    def b64(obj):
+        return base64.urlsafe_b64encode(jsonlib.dumps(obj).encode()).decode().rstrip("=")
+    unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+    from shared.config import settings
+    expired = _forged({**claims, "role": "resident", "iat": now - 7200, "exp": now - 3600},
+                      key=settings().secret)
+    for token in (expired, tampered, _forged(claims), unsigned):
+        answer = api.get("/api/v1/communities", token)
+        assert_contract_error(answer, 401)
+    assert api.get("/api/v1/me", person["token"]).status_code == 200
