@@ -126,6 +126,86 @@ def chart(results, path):
     fig.savefig(path, dpi=100)
 
 
+MIX = (  # the day's traffic: mostly reads, some bookings, loans and dispatch cycles
+    ("canteen menu GET", 30), ("GET /api/v1/notifications", 25), ("GET /api/v1/me", 10),
+    ("canteen booking POST", 20), ("library checkout+return cycle", 8),
+    ("volunteer full cycle", 4), ("library catalogue search", 3),
+)
+
+
+def mixed(scenarios, rate, seconds, workers=64):
+    """Open loop: start requests at ``rate`` per second for ``seconds`` whatever the
+    answers take (latency counts from the scheduled start, so queueing shows), with a
+    weighted mix of scenarios. Returns per-scenario figures and the achieved rate."""
+    from concurrent.futures import ThreadPoolExecutor
+    plan = [name for name, weight in MIX if name in scenarios for _ in range(weight)]
+    per_route = {name: {"latencies": [], "statuses": {}} for name in set(plan)}
+    lock = threading.Lock()
+    counters = {name: _counters.setdefault(id(scenarios[name]), itertools.count())
+                for name in per_route}
+
+    def run(name, scheduled):
+        try:
+            status = scenarios[name](next(counters[name]))
+        except Exception as exc:
+            status = type(exc).__name__
+        took = time.perf_counter() - scheduled
+        with lock:
+            per_route[name]["latencies"].append(took)
+            per_route[name]["statuses"][status] = per_route[name]["statuses"].get(status, 0) + 1
+
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    with ThreadPoolExecutor(workers) as pool:
+        for n in range(total):
+            scheduled = started + n / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(run, plan[n % len(plan)], scheduled)
+    elapsed = time.perf_counter() - started
+    routes = []
+    for name, data in sorted(per_route.items()):
+        lat = sorted(data["latencies"])
+        if not lat:
+            continue
+
+        def pct(p):
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1)
+        errors = sum(c for st, c in data["statuses"].items() if not (isinstance(st, int) and st < 500))
+        routes.append({"name": name, "requests": len(lat), "p50_ms": pct(.5), "p95_ms": pct(.95),
+                       "p99_ms": pct(.99), "errors": errors,
+                       "statuses": {str(k): v for k, v in data["statuses"].items()}})
+    return {"target_rps": rate, "achieved_rps": round(total / elapsed, 1), "routes": routes}
+
+
+def resident_memory(stack) -> dict:
+    """RSS (MiB) of every process of the stack, gunicorn workers included."""
+    def rss(pid):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return 0.0
+        return 0.0
+
+    def children(pid):
+        found = []
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            kids = (task / "children")
+            if kids.exists():
+                found += [int(k) for k in kids.read_text().split()]
+        return found
+    memory = {}
+    for key, process in stack.processes.items():
+        pids = [process.pid]
+        pids += [kid for pid in list(pids) for kid in children(pid)]
+        pids += [kid for pid in list(pids) for kid in children(pid)]
+        memory[key] = round(sum(rss(pid) for pid in set(pids)), 1)
+    return memory
+
+
 def echo_action(stack):
     from nameko.standalone.rpc import ClusterRpcProxy
     local = threading.local()
@@ -143,6 +223,40 @@ def me_action(api):
     community = api.community()
     token = api.resident(community["id"])["token"]
     return lambda i: api.get("/api/v1/me", token).status_code
+
+
+def inbox_action(api):
+    community = api.community()
+    token = api.resident(community["id"])["token"]
+    return lambda i: api.get("/api/v1/notifications?limit=20", token).status_code
+
+
+def run_mixed(stack, scenarios, args):
+    echo = measure("rpc echo (baseline)", scenarios["rpc echo (baseline)"], args.concurrency,
+                   min(args.seconds, 10))
+    print(f"rpc echo (baseline): {echo['rps']} calls/s, p95 {echo['p95_ms']} ms", flush=True)
+    rounds = []
+    for rate in [float(r) for r in args.mixed.split(",")]:
+        since = datetime.datetime.now(datetime.timezone.utc)
+        result = mixed(scenarios, rate, args.seconds)
+        time.sleep(3)
+        result["event_to_inbox"] = event_to_inbox_ms(
+            stack, since, datetime.datetime.now(datetime.timezone.utc))
+        result["rss_mib"] = resident_memory(stack)
+        rounds.append(result)
+        inbox = result["event_to_inbox"] or {}
+        print(f"\nmixed at {rate:g}/s: achieved {result['achieved_rps']}/s, "
+              f"event->inbox p50 {inbox.get('p50_ms')} ms p95 {inbox.get('p95_ms')} ms", flush=True)
+        for route in result["routes"]:
+            print(f"  {route['name']:34s} n={route['requests']:5d}  p50 {route['p50_ms']:8.1f}  "
+                  f"p95 {route['p95_ms']:8.1f}  p99 {route['p99_ms']:8.1f} ms  "
+                  f"errors {route['errors']}  {route['statuses']}", flush=True)
+        print("  RSS MiB: " + ", ".join(f"{k} {v}" for k, v in result["rss_mib"].items()), flush=True)
+    out = Path(args.out).with_name("mixed.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"echo": echo, "seconds": args.seconds, "rounds": rounds},
+                              indent=2, ensure_ascii=False))
+    print(f"written to {out}")
 
 
 def domain_scenarios(env):
@@ -167,6 +281,9 @@ def main():
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "bench.json"))
     parser.add_argument("--replicas", default="",
                         help="service=1,2,3: run the chosen scenarios again at each replica count")
+    parser.add_argument("--mixed", default="",
+                        help="rates, e.g. 20,40,80: open-loop mixed traffic at each rate for "
+                             "--seconds, to find the saturation point")
     args = parser.parse_args()
 
     stack = Stack()
@@ -175,8 +292,11 @@ def main():
         api.http.mount("http://", __import__("requests").adapters.HTTPAdapter(
             pool_connections=4, pool_maxsize=args.concurrency * 2))
         env = Env(stack, api)
-        scenarios = {"rpc echo (baseline)": echo_action(stack), "GET /api/v1/me": me_action(api)}
+        scenarios = {"rpc echo (baseline)": echo_action(stack), "GET /api/v1/me": me_action(api),
+                     "GET /api/v1/notifications": inbox_action(api)}
         scenarios.update(domain_scenarios(env))
+        if args.mixed:
+            return run_mixed(stack, scenarios, args)
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         chosen = {name: action for name, action in scenarios.items()
                   if not wanted or name == "rpc echo (baseline)" or any(w in name for w in wanted)}
