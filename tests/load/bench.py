@@ -19,6 +19,7 @@ import importlib
 import itertools
 import json
 import pkgutil
+import random
 import statistics
 import sys
 import threading
@@ -139,6 +140,7 @@ def mixed(scenarios, rate, seconds, workers=64):
     weighted mix of scenarios. Returns per-scenario figures and the achieved rate."""
     from concurrent.futures import ThreadPoolExecutor
     plan = [name for name, weight in MIX if name in scenarios for _ in range(weight)]
+    random.Random(7).shuffle(plan)  # interleaved, the same order every run
     per_route = {name: {"latencies": [], "statuses": {}} for name in set(plan)}
     lock = threading.Lock()
     counters = {name: _counters.setdefault(id(scenarios[name]), itertools.count())
