@@ -9,7 +9,7 @@ from services.library import demo
 
 L = "/api/v1/library"
 SEARCH_TITLES = 10_000
-READERS = 32
+READERS = 64  # one seat per bench thread (the mixed mode runs 64)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 WORDS = ["春天", "故乡", "河流", "城市", "星空", "少年", "记忆", "山村", "海洋", "花园", "远方",
