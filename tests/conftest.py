@@ -54,7 +54,9 @@ class Stack:
             "LINLI_ADMIN_PHONE": ADMIN_PHONE, "LINLI_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "LINLI_ARGON2_PROFILE": "test", "LINLI_EVENT_BACKOFF_MS": "200",
             "LINLI_EVENT_MAX_ATTEMPTS": "3", "LINLI_OUTBOX_SWEEP_SECONDS": "0.5",
-            "LINLI_RPC_TIMEOUT": "5", "LINLI_ENV": "test", "LINLI_GATEWAY_WORKERS": "2",
+            "LINLI_RPC_TIMEOUT": "5", "LINLI_ENV": "test",
+            "LINLI_GATEWAY_WORKERS": os.environ.get("LINLI_GATEWAY_WORKERS", "2"),
+            "LINLI_MAX_WORKERS": os.environ.get("LINLI_MAX_WORKERS", "20"),
         }
         self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
