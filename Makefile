@@ -19,7 +19,8 @@ broker:
 
 # Start RabbitMQ (if needed), the embedded database (unless MONGO_URI is set), every
 # service and the gateway. SCALE="canteen=3 library=2" runs replicas. Ctrl-C stops it all.
-run: install broker
+run: install
+	@bash deploy/local/broker.sh --mark var/broker-started-by-make-run
 	@$(PY) deploy/local/run.py
 
 # The whole suite: unit, integration and end-to-end, on a real broker and database.

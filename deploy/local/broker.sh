@@ -2,6 +2,10 @@
 # Make sure a RabbitMQ answers at AMQP_URI: reuse one, else start the local one,
 # installing Debian's rabbitmq-server first if it is missing.
 set -euo pipefail
+# --mark FILE: when this script starts the broker, it writes FILE, so that `make run`
+# stops on exit the broker it started (and leaves alone one that was already running).
+mark=""
+if [ "${1:-}" = "--mark" ]; then mark="$2"; fi
 uri="${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}"
 hostport=$(python3 -c "from urllib.parse import urlparse as u; p=u('$uri'); print(f'{p.hostname or \"127.0.0.1\"} {p.port or 5672}')")
 read -r host port <<<"$hostport"
@@ -24,7 +28,11 @@ fi
 echo "starting RabbitMQ (rabbitmq-server -detached) ..."
 rabbitmq-server -detached >/dev/null 2>&1 || true
 for _ in $(seq 1 90); do
-  if answers; then echo "RabbitMQ is up at $host:$port"; exit 0; fi
+  if answers; then
+    echo "RabbitMQ is up at $host:$port"
+    if [ -n "$mark" ]; then mkdir -p "$(dirname "$mark")"; date > "$mark"; fi
+    exit 0
+  fi
   sleep 1
 done
 echo "RabbitMQ did not come up within 90 s; see /var/log/rabbitmq/." >&2

@@ -87,7 +87,16 @@ def main():
         if database is not None:
             os.killpg(database.pid, signal.SIGTERM)
             database.wait(15)
+        stop_broker_if_we_started_it()
     sys.exit(manager.returncode)
+
+
+def stop_broker_if_we_started_it():
+    mark = VAR / "broker-started-by-make-run"
+    if mark.exists():
+        print("stopping the RabbitMQ that make run started ...", flush=True)
+        subprocess.run(["rabbitmqctl", "stop"], capture_output=True, timeout=120)
+        mark.unlink()
 
 
 def welcome(http_port: int, env: dict):
