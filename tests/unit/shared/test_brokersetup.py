@@ -1,0 +1,39 @@
+"""The compose setup applies every policy of the definitions file, with credentials."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from shared import brokersetup
+from shared.devstack import free_port
+
+
+def test_every_policy_in_the_definitions_is_put_with_its_settings(monkeypatch):
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.path, body, self.headers.get("Authorization")))
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("RABBITMQ_MANAGEMENT_URL", f"http://linli:s3cret@127.0.0.1:{port}")
+        assert brokersetup.main() == 0
+    finally:
+        server.shutdown()
+    policies = json.loads(brokersetup.DEFINITIONS.read_text())["policies"]
+    assert [path for path, _, _ in received] == [f"/api/policies/%2F/{p['name']}" for p in policies]
+    assert received[0][1]["definition"] == policies[0]["definition"]
+    assert all(auth and auth.startswith("Basic ") for _, _, auth in received)
+
+
+def test_without_a_management_url_it_says_what_to_set(monkeypatch):
+    monkeypatch.delenv("RABBITMQ_MANAGEMENT_URL", raising=False)
+    assert brokersetup.main() == 2
