@@ -1,8 +1,8 @@
 """Bench scenarios of the library service (run by tests/load/bench.py):
 checkout+return cycles through the gateway, and catalogue search over 10,000 titles."""
 import itertools
+import queue
 import random
-import threading
 import uuid
 
 from services.library import demo
@@ -61,16 +61,21 @@ def scenarios(env) -> dict:
         assert api.post(f"{L}/copies", {"title_id": title["id"], "code": code,
                                         "branch_id": house_a}, staff).status_code == 201
         seats.append((api.resident(community["id"], name=f"读者{n}")["token"], code))
-    free_seats = iter(seats)
-    seat_lock = threading.Lock()
-    local = threading.local()
+    free_seats = queue.Queue()
+    for seat in seats:
+        free_seats.put(seat)
 
     def checkout_return(i):
-        """Scan a copy at book house A or B, then return it at the other: two calls."""
-        if not hasattr(local, "seat"):
-            with seat_lock:
-                local.seat = next(free_seats)
-        token, code = local.seat
+        """Scan a copy at book house A or B, then return it at the other: two calls.
+        Each call borrows a (reader, copy) seat and gives it back, so any number of
+        threads, in any number of rounds, never share one."""
+        seat = free_seats.get(timeout=60)
+        try:
+            return _cycle(i, *seat)
+        finally:
+            free_seats.put(seat)
+
+    def _cycle(i, token, code):
         here, there = (house_a, house_b) if i % 2 == 0 else (house_b, house_a)
         loan = api.post(f"{L}/loans", {"code": code, "branch_id": here}, token)
         back = api.post(f"{L}/returns", {"code": code, "branch_id": there}, token)
