@@ -114,16 +114,27 @@ def backoff_ms(attempt: int) -> int:
     return min(base * 2 ** (attempt - 1), 5 * 60 * 1000)
 
 
+def queue_type() -> dict:
+    """``LINLI_QUORUM_QUEUES=1``: the event queues (handler, retry, dead-letter) are
+    quorum queues, replicated across a RabbitMQ cluster. Off by default so a broker
+    that already holds classic queues of the same names keeps working (a queue's type
+    cannot change; switching needs the queues drained and deleted first)."""
+    if os.environ.get("LINLI_QUORUM_QUEUES", "0") == "1":
+        return {"x-queue-type": "quorum"}
+    return {}
+
+
 def retry_queue(queue_name: str, attempt: int) -> Queue:
     return Queue(f"{queue_name}.retry.{attempt}", durable=True, queue_arguments={
         "x-message-ttl": backoff_ms(attempt),
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": queue_name,
+        **queue_type(),
     })
 
 
 def dead_letter_queue(queue_name: str) -> Queue:
-    return Queue(f"{queue_name}.dead", durable=True)
+    return Queue(f"{queue_name}.dead", durable=True, queue_arguments=queue_type() or None)
 
 
 class ReliableEventHandler(EventHandler):
@@ -133,6 +144,13 @@ class ReliableEventHandler(EventHandler):
     def __init__(self, event_type: str, **kwargs):
         source = event_type.split(".", 1)[0]
         super().__init__(source, event_type, **kwargs)
+
+    def setup(self):
+        super().setup()  # declares nameko's classic queue shape; quorum if configured
+        if queue_type():
+            self.queue = Queue(self.queue.name, exchange=self.queue.exchange,
+                               routing_key=self.queue.routing_key, durable=True,
+                               queue_arguments=queue_type())
 
     def handle_message(self, body, message):
         if isinstance(body, dict) and body.get("correlation_id"):

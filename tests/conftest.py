@@ -31,7 +31,8 @@ def _forget_settings():
 
 
 class Stack:
-    def __init__(self, amqp_uri: str | None = None, services: list[str] | None = None):
+    def __init__(self, amqp_uri: str | None = None, services: list[str] | None = None,
+                 extra_env: dict | None = None):
         run_id = uuid.uuid4().hex[:8]
         base = (amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")).rstrip("/")
         self.vhost = None
@@ -57,6 +58,7 @@ class Stack:
             "LINLI_GATEWAY_WORKERS": os.environ.get("LINLI_GATEWAY_WORKERS", "2"),
             "LINLI_MAX_WORKERS": os.environ.get("LINLI_MAX_WORKERS", "20"),
         }
+        self.env.update(extra_env or {})
         self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         _forget_settings()

@@ -4,7 +4,7 @@ with its event and inbox message; during an outage the answer is 503, never a ha
 500; everything reconnects by itself.
 
 These tests run on a private RabbitMQ node (its own port and data) so that restarting
-it disturbs nothing else, and on their own stack."""
+it disturbs nothing else, and on their own stack, with quorum event queues."""
 import os
 import shutil
 import signal
@@ -61,7 +61,10 @@ def world():
     broker = PrivateBroker()
     stack = None
     try:
-        stack = Stack(amqp_uri=broker.uri, services=["residents", "notifications", "canteen"])
+        # on its own broker, the event queues are quorum queues: the faults below also
+        # prove that configuration (LINLI_QUORUM_QUEUES) through a broker restart
+        stack = Stack(amqp_uri=broker.uri, services=["residents", "notifications", "canteen"],
+                      extra_env={"LINLI_QUORUM_QUEUES": "1"})
         api = Api(stack)
         world = canteen_world(api)
         yield {"broker": broker, "stack": stack, **world}
@@ -69,6 +72,16 @@ def world():
         if stack:
             stack.close()
         broker.close()
+
+
+def test_the_event_queues_are_quorum_queues(world):
+    from kombu import Connection
+    queue = "evt-canteen-canteen.booking_created--notifications.on_canteen_booking_created"
+    with Connection(world["broker"].uri) as connection:
+        channel = connection.channel()
+        # a passive declare with a different type is refused: so this checks the type
+        channel.queue_declare(queue, durable=True, auto_delete=False,
+                              arguments={"x-queue-type": "quorum"})
 
 
 def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(world):
