@@ -19,7 +19,6 @@ from shared import devstack
 from tests.conftest import Api, Stack
 from tests.streams import BookingStream, assert_nothing_lost_or_doubled, canteen_world
 
-NODE = "linli-faults@localhost"
 
 
 class PrivateBroker:
@@ -28,14 +27,16 @@ class PrivateBroker:
     def __init__(self):
         assert shutil.which("rabbitmq-server"), "fault tests need rabbitmq-server (make test installs it)"
         self.port = devstack.free_port()
-        self.home = Path(f"/tmp/linli-rabbit-{uuid.uuid4().hex[:8]}")
+        run = uuid.uuid4().hex[:8]
+        self.node = f"linli-faults-{run}@localhost"  # unique: two runs never share a node
+        self.home = Path(f"/tmp/linli-rabbit-{run}")
         self.home.mkdir()
         (self.home / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n")
         subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(self.home)], check=False)
         self.env = {**os.environ,
                     "RABBITMQ_CONFIG_FILE": str(self.home / "rabbitmq.conf"),
-                    "RABBITMQ_NODENAME": NODE, "RABBITMQ_NODE_PORT": str(self.port),
+                    "RABBITMQ_NODENAME": self.node, "RABBITMQ_NODE_PORT": str(self.port),
                     "RABBITMQ_DIST_PORT": str(devstack.free_port()),
                     "RABBITMQ_MNESIA_BASE": str(self.home / "mnesia"),
                     "RABBITMQ_LOG_BASE": str(self.home / "log"),
@@ -47,11 +48,11 @@ class PrivateBroker:
         self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
     def ctl(self, *args):
-        subprocess.run(["rabbitmqctl", "-n", NODE, *args], env=self.env, check=True,
+        subprocess.run(["rabbitmqctl", "-n", self.node, *args], env=self.env, check=True,
                        capture_output=True, timeout=120)
 
     def close(self):
-        subprocess.run(["rabbitmqctl", "-n", NODE, "stop"], env=self.env, capture_output=True,
+        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self.env, capture_output=True,
                        timeout=120)
         shutil.rmtree(self.home, ignore_errors=True)
 
