@@ -62,6 +62,14 @@ Text = lambda max_len=200, **kw: fields.String(  # noqa: E731
 
 
 class Page(StrictSchema):
+    """Base of every list query: ``?limit=`` (default 50, max 200) and ``?cursor=``."""
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=200))
+
+
+def page_of(item, name: str) -> type[Schema]:
+    """The contract's list shape ``{items, next_cursor}`` of ``item`` schemas; ``name``
+    is what the OpenAPI spec calls it."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)),
+                             "next_cursor": fields.String(allow_none=True)}, name=name)

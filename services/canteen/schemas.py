@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.canteen.booking import MAX_PORTIONS, MEALS, STATUSES
 from services.canteen.pricing import DEFAULT_CARING_LUNCH_PRICE_FEN, MAX_GRAMS, MAX_QUANTITY
 from shared import clock
-from shared.schemas import Id, StrictSchema, Text
+from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 MAX_PRICE_FEN = 100_000  # 1,000 yuan for one dish: anything above is a typo
 MAX_CAPACITY = 10_000
@@ -28,10 +28,8 @@ class NewSite(StrictSchema):
     caring_lunch_price_fen = Money(load_default=DEFAULT_CARING_LUNCH_PRICE_FEN)
 
 
-class SiteQuery(StrictSchema):
+class SiteQuery(Page):
     community_id = Id(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class Dish(StrictSchema):
@@ -82,13 +80,11 @@ class NewBooking(StrictSchema):
                               validate=validate.Range(min=1, max=MAX_PORTIONS))
 
 
-class BookingQuery(StrictSchema):
+class BookingQuery(Page):
     site_id = Id(load_default=None)
     date = fields.Date(load_default=None)
     meal = Meal(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class Item(StrictSchema):
@@ -131,9 +127,7 @@ class SiteOut(Schema):
     created_at = fields.String()
 
 
-class SiteList(Schema):
-    items = fields.List(fields.Nested(SiteOut))
-    next_cursor = fields.String(allow_none=True)
+SiteList = page_of(SiteOut, "SiteList")
 
 
 class DishOut(Schema):
@@ -156,9 +150,7 @@ class MenuOut(Schema):
     dishes = fields.List(fields.Nested(DishOut))
 
 
-class MenuList(Schema):
-    items = fields.List(fields.Nested(MenuOut))
-    next_cursor = fields.String(allow_none=True)
+MenuList = page_of(MenuOut, "MenuList")
 
 
 class BookingOut(Schema):
@@ -178,9 +170,7 @@ class BookingOut(Schema):
     served_at = fields.String(allow_none=True)
 
 
-class BookingList(Schema):
-    items = fields.List(fields.Nested(BookingOut))
-    next_cursor = fields.String(allow_none=True)
+BookingList = page_of(BookingOut, "BookingList")
 
 
 class LineOut(Schema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.library import circulation
-from shared.schemas import Id, StrictSchema, Text
+from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 def _code(**kw):
     return fields.String(validate=[validate.Length(min=1, max=64),
@@ -32,11 +32,9 @@ class NewTitle(StrictSchema):
     tags = fields.List(Text(30), load_default=list, validate=validate.Length(max=20))
 
 
-class TitleQuery(StrictSchema):
+class TitleQuery(Page):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     community_id = Id(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class NewCopy(StrictSchema):
@@ -51,11 +49,9 @@ class Scan(StrictSchema):
     branch_id = Id(required=True)
 
 
-class LoanQuery(StrictSchema):
+class LoanQuery(Page):
     resident_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(circulation.LOAN_STATES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class NewHold(StrictSchema):
@@ -63,10 +59,8 @@ class NewHold(StrictSchema):
     pickup_branch_id = Id(required=True)
 
 
-class HoldQuery(StrictSchema):
+class HoldQuery(Page):
     status = fields.String(load_default=None, validate=validate.OneOf(circulation.HOLD_STATES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class ImportRow(StrictSchema):
@@ -157,24 +151,16 @@ class Hold(Schema):
     created_at = fields.String()
 
 
-class BranchList(Schema):
-    items = fields.List(fields.Nested(Branch))
-    next_cursor = fields.String(allow_none=True)
+BranchList = page_of(Branch, "BranchList")
 
 
-class TitleList(Schema):
-    items = fields.List(fields.Nested(Title))
-    next_cursor = fields.String(allow_none=True)
+TitleList = page_of(Title, "TitleList")
 
 
-class LoanList(Schema):
-    items = fields.List(fields.Nested(Loan))
-    next_cursor = fields.String(allow_none=True)
+LoanList = page_of(Loan, "LoanList")
 
 
-class HoldList(Schema):
-    items = fields.List(fields.Nested(Hold))
-    next_cursor = fields.String(allow_none=True)
+HoldList = page_of(Hold, "HoldList")
 
 
 class ImportResult(Schema):

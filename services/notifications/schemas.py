@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.notifications.messaging import LANGUAGES
 from shared.catalogue import CATALOGUE
-from shared.schemas import StrictSchema
+from shared.schemas import Page, StrictSchema, page_of
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -29,10 +29,8 @@ class Preferences(StrictSchema):
                              validate=validate.Length(max=500))
 
 
-class InboxQuery(StrictSchema):
+class InboxQuery(Page):
     unread = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class Reference(Schema):
@@ -73,9 +71,7 @@ class Push(Schema):
     attempts = fields.List(fields.Nested(PushAttempt))
 
 
-class MessageList(Schema):
-    items = fields.List(fields.Nested(Message))
-    next_cursor = fields.String(allow_none=True)
+MessageList = page_of(Message, "MessageList")
 
 
 class MarkedAll(Schema):

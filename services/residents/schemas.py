@@ -4,7 +4,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.residents.accounts import GROUPS
-from shared.schemas import Id, StrictSchema, Text
+from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 PHONE = validate.Regexp(r"^\+?[0-9]{5,20}$", error="a phone number: digits, 5 to 20")
 
@@ -49,11 +49,9 @@ class ResidentChanges(StrictSchema):
     unit = fields.String(allow_none=True, validate=validate.Length(max=20))
 
 
-class ResidentQuery(StrictSchema):
+class ResidentQuery(Page):
     community_id = Id(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=50))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 # -- out ---------------------------------------------------------------------
@@ -69,9 +67,7 @@ class Resident(Schema):
     role = fields.String()
 
 
-class ResidentList(Schema):
-    items = fields.List(fields.Nested(Resident))
-    next_cursor = fields.String(allow_none=True)
+ResidentList = page_of(Resident, "ResidentList")
 
 
 class Community(Schema):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.volunteer.workflow import CATEGORIES, MAX_HOURS, STATUSES, URGENCIES
-from shared.schemas import Id, StrictSchema, Text
+from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 SHORT = validate.Length(min=1, max=50)
 
@@ -36,10 +36,8 @@ class NewRequest(StrictSchema):
     urgency = fields.String(load_default="normal", validate=validate.OneOf(URGENCIES))
 
 
-class RequestQuery(StrictSchema):
+class RequestQuery(Page):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class Dispatch(StrictSchema):
@@ -83,10 +81,8 @@ class NewRedemption(StrictSchema):
     reward_id = Id(required=True)
 
 
-class RedemptionQuery(StrictSchema):
+class RedemptionQuery(Page):
     status = fields.String(load_default=None, validate=validate.OneOf(("pending", "handed_over")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class Grant(StrictSchema):
@@ -148,9 +144,7 @@ class Request(Schema):
     updated_at = fields.String()
 
 
-class RequestList(Schema):
-    items = fields.List(fields.Nested(Request))
-    next_cursor = fields.String(allow_none=True)
+RequestList = page_of(Request, "RequestList")
 
 
 class Suggestion(Schema):
@@ -201,9 +195,7 @@ class Redemption(Schema):
     handed_over_by = fields.String(allow_none=True)
 
 
-class RedemptionList(Schema):
-    items = fields.List(fields.Nested(Redemption))
-    next_cursor = fields.String(allow_none=True)
+RedemptionList = page_of(Redemption, "RedemptionList")
 
 
 class Transfer(Schema):
