@@ -5,6 +5,8 @@ a few hundred titles generated from the lists below with copies spread out, and 
 loans and holds in progress."""
 import random
 
+from shared.demo import expect
+
 BRANCHES = [
     ("邻里图书馆", "library", 30),
     ("区图书馆岔河分馆", "library", 30),
@@ -110,16 +112,10 @@ def titles() -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def _ok(answer, *statuses):
-    if answer.status_code not in (statuses or (200, 201)):
-        raise RuntimeError(f"{answer.request.method} {answer.request.url}: "
-                           f"{answer.status_code} {answer.text[:200]}")
-    return answer.json()
-
 
 def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
     rng = random.Random(20240904)
-    branches = [_ok(api.post("/library/branches", {
+    branches = [expect(api.post("/library/branches", {
         "name": name, "community_id": community_id, "kind": kind, "loan_period_days": days},
         staff_token)) for name, kind, days in BRANCHES]
     rows = []
@@ -128,10 +124,10 @@ def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
         rows.append({"title": title, "author": author, "tags": tags,
                      "copies_code_prefix": f"LL{n:04d}", "branch_id": branch["id"],
                      "copies": rng.choice([1, 1, 1, 2, 2, 3])})
-    _ok(api.post("/library/imports", {"rows": rows}, staff_token))
+    expect(api.post("/library/imports", {"rows": rows}, staff_token))
     # a few copies of the classics also sit in the book houses, so books float
     for n in range(0, len(CLASSICS), 4):
-        found = _ok(api.get(f"/library/titles?q={CLASSICS[n][0]}&limit=1", staff_token))["items"]
+        found = expect(api.get(f"/library/titles?q={CLASSICS[n][0]}&limit=1", staff_token))["items"]
         if found:
             house = rng.choice(branches[2:])
             api.post("/library/copies", {"title_id": found[0]["id"], "code": f"BH{n:04d}-1",
@@ -147,7 +143,7 @@ def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
             if copy.status_code == 200 and copy.json()["status"] == "available":
                 api.post("/library/loans", {"code": code, "branch_id": copy.json()["branch_id"]},
                          token)
-    hot = _ok(api.get("/library/titles?q=平凡的世界&limit=1", staff_token))["items"]
+    hot = expect(api.get("/library/titles?q=平凡的世界&limit=1", staff_token))["items"]
     if hot and len(resident_tokens) > 1:
         first = api.get("/library/copies/LL0000-001", resident_tokens[0])
         if first.status_code == 200 and first.json()["status"] == "available":

@@ -1,5 +1,6 @@
 """Demo data through the HTTP API: teams in the spirit of the county's "好厝边"
 practice teams, members, requests at every step, and a points supermarket."""
+from shared.demo import expect
 
 TEAMS = [
     ("好厝边助老服务队", ["elderly_care", "companionship", "escort"], ["1号楼", "2号楼", "3号楼"]),
@@ -11,40 +12,34 @@ REWARDS = [("大米 5kg", 100, 20), ("食用油 5L", 150, 10), ("洗衣液 2kg",
            ("理发券", 40, 50)]
 
 
-def _ok(answer, *statuses):
-    if answer.status_code not in (statuses or (200, 201)):
-        raise RuntimeError(f"{answer.request.method} {answer.request.url}: "
-                           f"{answer.status_code} {answer.text[:200]}")
-    return answer.json()
-
 
 def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
-    people = [_ok(api.get("/me", token)) for token in resident_tokens]
+    people = [expect(api.get("/me", token)) for token in resident_tokens]
     ids = [p["id"] for p in people]
-    elder, elder_token = ids[0], resident_tokens[0]          # 王秀英, lives alone
+    elder_token = resident_tokens[0]          # 王秀英, lives alone
     helpers = ids[1:] or ids                                 # the others volunteer
     teams = []
     for i, (name, skills, areas) in enumerate(TEAMS):
-        team = _ok(api.post("/volunteer/teams", {"name": name, "community_id": community_id,
+        team = expect(api.post("/volunteer/teams", {"name": name, "community_id": community_id,
                                                  "skills": skills, "areas": areas}, staff_token))
         for j, member in enumerate(helpers[i % len(helpers):] + helpers[:i % len(helpers)]):
             if j < 3:
-                _ok(api.post(f"/volunteer/teams/{team['id']}/members",
+                expect(api.post(f"/volunteer/teams/{team['id']}/members",
                              {"resident_id": member, "leader": j == 0}, staff_token))
         teams.append(team)
     member_token = {p["id"]: t for p, t in zip(people, resident_tokens)}
 
     def members_of(team):
-        fresh = [t for t in _ok(api.get("/volunteer/teams", staff_token)) if t["id"] == team["id"]]
+        fresh = [t for t in expect(api.get("/volunteer/teams", staff_token)) if t["id"] == team["id"]]
         return fresh[0]["members"]
 
     def ask(category, description, address, urgency="normal"):
-        return _ok(api.post("/volunteer/requests", {
+        return expect(api.post("/volunteer/requests", {
             "category": category, "description": description, "address": address,
             "urgency": urgency}, elder_token))
 
     def step(request, action, token, payload=None):
-        return _ok(api.post(f"/volunteer/requests/{request['id']}/{action}", payload or {}, token))
+        return expect(api.post(f"/volunteer/requests/{request['id']}/{action}", payload or {}, token))
 
     care, repair = teams[0], teams[1]
     care_members, repair_members = members_of(care), members_of(repair)
@@ -68,5 +63,5 @@ def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
     ask("cleaning", "年前大扫除，擦窗户够不着", "和平里3号楼1单元")
 
     for name, cost, stock in REWARDS:
-        _ok(api.post("/points/rewards", {"name": name, "cost_points": cost, "stock": stock},
+        expect(api.post("/points/rewards", {"name": name, "cost_points": cost, "stock": stock},
                      staff_token))
