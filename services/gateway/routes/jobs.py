@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from services.gateway.web import actor, body, call
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.schemas import StrictSchema
 
 blp = Blueprint("jobs", __name__, description="Scheduled jobs, run on demand")
@@ -34,9 +34,7 @@ class JobResult(Schema):
 @blp.response(200, JobResult)
 def run_job(_, name):
     """Staff (their community) or admin (every community): run a job now."""
-    caller = actor()
-    if caller["role"] not in ("staff", "admin"):
-        raise Forbidden("staff or admin only")
     if name not in JOBS:
         raise NotFound(f"no job named {name}", details={"jobs": sorted(JOBS)})
-    return call(JOBS[name], "run_job", caller, name, body().get("as_of"))
+    # who may run it (staff for their community, admin for all) is the service's rule
+    return call(JOBS[name], "run_job", actor(), name, body().get("as_of"))
