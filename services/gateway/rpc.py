@@ -3,21 +3,17 @@ once and reused, never a new broker connection per request. Every call is bounde
 a timeout and carries the request id."""
 import logging
 import queue
-import socket
 import threading
 
-from amqp.exceptions import AMQPError
-from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.config import nameko_config, settings
 from shared.context import REQUEST_ID_KEY, current_request_id
 from shared.errors import Unavailable
+from shared.rpc import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
-
-BROKER_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
 
 
 class _Proxy:
