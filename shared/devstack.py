@@ -48,7 +48,10 @@ def mongo_command(port: int, storage: str) -> list[str]:
 
 
 def mongo_uri(port: int) -> str:
-    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    # retryWrites=false: the embedded server scans its table of up to 10,000 retryable-
+    # write replies on every write (~8 ms each once full). Real MongoDB keeps pymongo's
+    # default (on): compose and Kubernetes set their own MONGO_URI.
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
 
 
 def service_command(name: str) -> list[str]:
