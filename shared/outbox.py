@@ -1,12 +1,13 @@
 """Transactional outbox.
 
 A state change and its outgoing events are written in one transaction (``add``).
-Right after the commit the writer publishes them (``publish_soon``); a sweeper in
-every replica picks up whatever is still pending (a crash, a broker outage). Every
-publish is preceded by an atomic claim (a conditional ``update_one`` on an indexed
-field), so two replicas never publish the same row at the same time, and a claim
-left by a dead replica is taken over after ``CLAIM_TIMEOUT``. Delivery is
-at-least-once; consumers are idempotent on ``event_id``.
+The writer inserts each row already claimed by itself, and right after the commit
+publishes them (``publish_soon``) and marks them sent: one update per event. A
+sweeper in every replica publishes whatever is still pending (a broker outage hands
+the row back) and takes over a claim left by a dead writer after ``CLAIM_TIMEOUT``;
+every sweep publish is preceded by an atomic claim (a conditional ``update_one`` on
+an indexed field), so two replicas never publish the same row at the same time.
+Delivery is at-least-once; consumers are idempotent on ``event_id``.
 """
 import datetime as dt
 import logging
@@ -22,7 +23,8 @@ from shared.events import make_envelope, publisher
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = dt.timedelta(seconds=30)
+# A publish with confirms takes milliseconds; a claim this old belongs to a dead writer.
+CLAIM_TIMEOUT = dt.timedelta(seconds=15)
 KEEP_SENT = dt.timedelta(days=7)
 
 
@@ -38,22 +40,27 @@ class Outbox:
     def indexes(self):
         return {"outbox": [
             IndexModel([("state", ASCENDING), ("created_at", ASCENDING)]),
+            IndexModel([("state", ASCENDING), ("claimed_at", ASCENDING)]),
             IndexModel([("sent_at", ASCENDING)], expireAfterSeconds=int(KEEP_SENT.total_seconds()),
                        partialFilterExpression={"state": "sent"}),
         ]}
 
     def add(self, session, event_type: str, data: dict) -> dict:
+        """Write the event in the caller's transaction, claimed by this writer when it
+        will publish it itself right after the commit (no second claim needed)."""
         envelope = make_envelope(event_type, data, source=self.service)
-        self.rows.insert_one({
-            "_id": envelope["event_id"], "type": event_type, "envelope": envelope,
-            "state": "pending", "created_at": clock.now(), "attempts": 0,
-        }, session=session)
+        now = clock.now()
+        row = {"_id": envelope["event_id"], "type": event_type, "envelope": envelope,
+               "state": "pending", "created_at": now, "attempts": 0}
+        if self.relay_enabled:
+            row.update(state="claimed", claimed_at=now, claimed_by=self.replica, attempts=1)
+        self.rows.insert_one(row, session=session)
         return envelope
 
     def publish_soon(self, envelopes):
         """Publish right after the commit, in a green thread of its own, so the request
         that wrote the events does not wait for the broker's confirm. A crash before
-        it runs loses nothing: the rows are pending and the sweep publishes them."""
+        it runs loses nothing: the sweep takes the rows over after CLAIM_TIMEOUT."""
         if not self.relay_enabled or not envelopes:
             return
         eventlet.spawn_n(self._publish_all, list(envelopes))
@@ -61,9 +68,8 @@ class Outbox:
     def _publish_all(self, envelopes):
         for envelope in envelopes:
             try:
-                self._claim_and_publish({"_id": envelope["event_id"], "state": "pending"},
-                                        envelope)
-            except Exception:  # the sweep retries whatever is left pending
+                self._publish(envelope)
+            except Exception:  # the sweep takes the claim over after CLAIM_TIMEOUT
                 log.exception("publishing right after the commit failed")
 
     def sweep(self, limit: int = 200) -> int:
@@ -84,15 +90,17 @@ class Outbox:
                 {"_id": row["_id"], "state": "claimed", "claimed_at": row["claimed_at"]})
         return published
 
-    def _claim_and_publish(self, claim_filter, envelope: dict | None = None) -> int:
+    def _claim_and_publish(self, claim_filter) -> int:
         claimed = self.rows.update_one(
             claim_filter,
             {"$set": {"state": "claimed", "claimed_at": clock.now(), "claimed_by": self.replica},
              "$inc": {"attempts": 1}})
         if claimed.modified_count != 1:
             return 0  # another replica (or the writer) has it
-        if envelope is None:
-            envelope = self.rows.find_one({"_id": claim_filter["_id"]})["envelope"]
+        return self._publish(self.rows.find_one({"_id": claim_filter["_id"]})["envelope"])
+
+    def _publish(self, envelope: dict) -> int:
+        """Publish a row this replica has claimed; sent, or handed back as pending."""
         try:
             publisher().publish(envelope)
         except Exception as exc:
