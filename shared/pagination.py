@@ -1,10 +1,21 @@
-"""Cursor pagination: newest first by ``(created_at, _id)``; the cursor is opaque."""
+"""Cursor pagination: newest first by ``(created_at, _id)``; the cursor is opaque.
+
+A page after the first is read as two range queries on the list's own index, never as
+one ``{$or: [...]}`` filter: a top-level ``$or`` (or ``$and``) makes the embedded
+database walk the whole collection (see docs/architecture.md, "Storage"). First the
+rest of the documents that share the cursor's ``created_at`` (``_id`` below the
+cursor's), then, if the page is not full, those strictly older."""
 import base64
+import binascii
 import datetime as dt
 import json
 
+from pymongo import DESCENDING
+
 from shared import clock
 from shared.errors import Invalid
+
+NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 
 
 def encode_cursor(doc: dict) -> str:
@@ -15,22 +26,30 @@ def encode_cursor(doc: dict) -> str:
 def decode_cursor(cursor: str | None):
     if not cursor:
         return None
+    bad = Invalid("bad cursor", details={"cursor": ["not a cursor from this list"]})
     try:
         created_at, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return dt.datetime.fromisoformat(created_at), last_id
-    except (ValueError, TypeError) as exc:
-        raise Invalid("bad cursor", details={"cursor": ["not a cursor from this list"]}) from exc
+        if not isinstance(created_at, str) or not isinstance(last_id, str):
+            raise bad
+        position = dt.datetime.fromisoformat(created_at)
+    except (ValueError, TypeError, binascii.Error, AttributeError) as exc:
+        raise bad from exc
+    if position.tzinfo is None:
+        raise bad
+    return position, last_id
 
 
-def newest_first(collection, query: dict, limit: int, cursor: str | None):
+def newest_first(collection, query: dict, limit: int, cursor: str | None, projection=None):
     """One page of ``query``, newest first, with the next cursor or None."""
     position = decode_cursor(cursor)
-    if position:
+    if position is None:
+        docs = list(collection.find(query, projection).sort(NEWEST_FIRST).limit(limit + 1))
+    else:
         created_at, last_id = position
-        query = {"$and": [query, {"$or": [
-            {"created_at": {"$lt": created_at}},
-            {"created_at": created_at, "_id": {"$lt": last_id}},
-        ]}]}
-    docs = list(collection.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1))
+        docs = list(collection.find({**query, "created_at": created_at, "_id": {"$lt": last_id}},
+                                    projection).sort(NEWEST_FIRST).limit(limit + 1))
+        if len(docs) <= limit:
+            docs += list(collection.find({**query, "created_at": {"$lt": created_at}}, projection)
+                         .sort(NEWEST_FIRST).limit(limit + 1 - len(docs)))
     next_cursor = encode_cursor(docs[limit - 1]) if len(docs) > limit else None
     return docs[:limit], next_cursor
