@@ -8,12 +8,16 @@ Envelope: ``{event_id, type, version, occurred_at, source, correlation_id, data}
 CATALOGUE: dict[str, dict] = {
     # residents
     "residents.resident_registered": {
-        "fields": ["resident_id", "community_id", "name", "phone", "role"],
-        "about": "An account was created (self-registration, staff account or admin).",
+        "fields": ["resident_id", "community_id", "name", "phone", "role", "birth_date",
+                   "groups", "version"],
+        "about": "An account was created (self-registration, staff account or admin). "
+                 "Carries what other services project (birth date, groups) and the "
+                 "profile's version, so a projection applies only newer states.",
     },
     "residents.resident_updated": {
-        "fields": ["resident_id", "community_id", "changes"],
-        "about": "Staff changed a resident's groups, name or address.",
+        "fields": ["resident_id", "community_id", "changes", "birth_date", "groups", "version"],
+        "about": "Staff changed a resident's groups, name or address; the event carries "
+                 "the resident's birth date and groups after the change, and the version.",
     },
     # canteen
     "canteen.menu_published": {

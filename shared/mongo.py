@@ -8,13 +8,14 @@ declared next to the collections (``Store.indexes``) and created at start.
 - ``run_once(key, fn)``: the idempotent-handler record, unique on
   ``(event_id, handler)``, written in the same transaction as the effect.
 """
+import json
 import logging
 import os
 import threading
 
 import pymongo
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, monitoring
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared import clock
@@ -33,14 +34,51 @@ def client(uri: str | None = None) -> pymongo.MongoClient:
     uri = uri or settings().mongo_uri
     with _clients_lock:
         if uri not in _clients:
+            query_log = os.environ.get("LINLI_QUERY_LOG")
             _clients[uri] = pymongo.MongoClient(
                 uri,
                 tz_aware=True,
                 serverSelectionTimeoutMS=int(os.environ.get("LINLI_MONGO_TIMEOUT_MS", "3000")),
                 connectTimeoutMS=3000,
-                retryWrites=True,
-            )
+                event_listeners=[QueryLog(query_log)] if query_log else [],
+            )  # retryWrites: pymongo's default (on), unless the URI says otherwise
         return _clients[uri]
+
+
+class QueryLog(monitoring.CommandListener):
+    """Test stacks only (``LINLI_QUERY_LOG``): append the filter and sort of every
+    query this process sends, one JSON line each, so a test can ``explain`` them all
+    against the real server and fail on a collection scan."""
+
+    SHAPES = {"find": ("filter", "sort"), "count": ("query", None),
+              "findAndModify": ("query", "sort"), "delete": None, "update": None}
+
+    def __init__(self, path: str):
+        self.path = path
+        self.lock = threading.Lock()
+
+    def started(self, event):
+        name = event.command_name
+        if name not in self.SHAPES or event.database_name in ("admin", "config", "local"):
+            return
+        command = event.command
+        if name in ("update", "delete"):
+            key = "updates" if name == "update" else "deletes"
+            queries = [(statement.get("q", {}), None) for statement in command.get(key, [])]
+        else:
+            filter_key, sort_key = self.SHAPES[name]
+            queries = [(command.get(filter_key) or {}, command.get(sort_key) if sort_key else None)]
+        lines = [json.dumps({"db": event.database_name, "collection": command[name],
+                             "command": name, "filter": query, "sort": sort},
+                            default=str, ensure_ascii=False) for query, sort in queries]
+        with self.lock, open(f"{self.path}.{os.getpid()}", "a", encoding="utf-8") as out:
+            out.write("".join(line + "\n" for line in lines))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
 
 
 def database_name(service: str) -> str:

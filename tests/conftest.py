@@ -57,6 +57,8 @@ class Stack:
             "LINLI_RPC_TIMEOUT": "5", "LINLI_ENV": "test",
             "LINLI_GATEWAY_WORKERS": os.environ.get("LINLI_GATEWAY_WORKERS", "2"),
             "LINLI_MAX_WORKERS": os.environ.get("LINLI_MAX_WORKERS", "20"),
+            # every query each process sends, for tests/e2e/test_query_plans.py
+            "LINLI_QUERY_LOG": str(LOGS / run_id / "queries"),
         }
         self.env.update(extra_env or {})
         self._saved_env = {k: os.environ.get(k) for k in self.env}
@@ -136,6 +138,11 @@ class Stack:
             else:
                 os.environ[key] = value
         _forget_settings()
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``after_everything`` run last (they look at what the others did)."""
+    items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)
 
 
 @pytest.fixture(scope="session")

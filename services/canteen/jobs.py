@@ -4,6 +4,8 @@ conditional update inside ``storage``, so N replicas never act twice and a secon
 run for the same ``as_of`` processes nothing."""
 import datetime as dt
 
+from shared import clock
+
 NO_SHOW = "canteen-no-show"
 PICKUP_REMINDER = "canteen-pickup-reminder"
 JOBS = (NO_SHOW, PICKUP_REMINDER)
@@ -34,10 +36,18 @@ def mark_no_shows(store, as_of: dt.datetime, community_id: str | None = None) ->
     return processed
 
 
+def reminder_still_useful(booking: dict, as_of: dt.datetime) -> bool:
+    """A reminder found after the meal's serving window is dropped, not sent."""
+    return clock.as_utc(booking["ends_at"]) > as_of
+
+
 def send_pickup_reminders(store, as_of: dt.datetime, community_id: str | None = None) -> int:
     """Booked diners whose meal starts within the reminder lead get one reminder."""
     processed = 0
     for booking in _batches(lambda limit: store.reminders_due(as_of, community_id, limit)):
+        if not reminder_still_useful(booking, as_of):
+            store.mark_reminded(booking, as_of, None)
+            continue
         event = {key: booking[key] for key in
                  ("site_id", "site_name", "date", "meal", "resident_id", "pickup_code", "portions")}
         event["booking_id"] = booking["_id"]

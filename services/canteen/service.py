@@ -19,6 +19,7 @@ from services.canteen.storage import (CanteenStore, CapacityMoved, CaringLunchTa
 from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound, Unavailable
+from shared.events import handles
 from shared.mongo import Mongo
 from shared.rpc import call, rpc
 from shared.schemas import load
@@ -188,7 +189,7 @@ class CanteenService(LinliService):
         # The cutoff, the capacity and one active booking per diner are all checked
         # by the one conditional write in storage; failures are explained afterwards.
         now = clock.now()
-        profile = self._profile(who.id, required=False)
+        profile = self._diner(who.id)
         start = rules.meal_start(data["date"], meal)
         doc = {
             "site_id": site["_id"], "site_name": site["name"],
@@ -378,6 +379,22 @@ class CanteenService(LinliService):
         for name in jobs.JOBS:
             jobs.run(self.store, name, now)
 
+    # -- the diners' projection ----------------------------------------------------------
+    @handles("residents.resident_registered")
+    def on_resident_registered(self, event):
+        """Keep the new resident's birth date and groups (prices need them)."""
+        self._remember(event["data"])
+
+    @handles("residents.resident_updated")
+    def on_resident_updated(self, event):
+        """Keep a resident's birth date and groups after staff changed them."""
+        self._remember(event["data"])
+
+    def _remember(self, data):
+        self.store.remember_diner(data["resident_id"], {"birth_date": data["birth_date"],
+                                                        "groups": data["groups"]},
+                                  data["version"])
+
     # -- helpers -----------------------------------------------------------------------
     def _site_or_404(self, site_id):
         site = self.store.site(site_id)
@@ -390,6 +407,17 @@ class CanteenService(LinliService):
         if doc is None or not rules.may_see(who, doc):
             raise NotFound("no such booking")
         return doc
+
+    def _diner(self, resident_id):
+        """Birth date and groups for a booking's expected price: from the canteen's own
+        projection, or asked of the residents service while the projection has not
+        heard of the resident yet (a booking right after registering)."""
+        doc = self.store.diner(resident_id)
+        if doc is None:
+            return self._profile(resident_id, required=False)
+        born = doc.get("birth_date")
+        return {"birth_date": dt.date.fromisoformat(born) if born else None,
+                "groups": doc.get("groups") or []}
 
     def _profile(self, resident_id, required):
         try:

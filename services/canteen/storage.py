@@ -62,10 +62,15 @@ class CanteenStore(Store):
             index("site_id", "date"),
             index("status", "ends_at"),
             index("status", "reminded", "remind_at"),
+            # the same sweeps run by staff for their community (equality fields first)
+            index("status", "community_id", "ends_at"),
+            index("status", "reminded", "community_id", "remind_at"),
         ],
         "checkouts": [index("site_id", "date", "meal"), index("resident_id", "-created_at")],
         # one caring lunch a resident a day: the key is "<resident_id>:<date>"
         "caring_lunches": [],
+        # the diners' birth dates and groups, projected from residents.* events
+        "diners": [],
     }
 
     def __init__(self, *args, **kwargs):
@@ -268,6 +273,21 @@ class CanteenStore(Store):
         return list(self.bookings.find({"site_id": site_id, "date": date},
                                        {"meal": 1, "status": 1, "portions": 1}))
 
+    # -- diners (a projection of the residents service) ----------------------------------
+    def diner(self, resident_id: str) -> dict | None:
+        return self.db["diners"].find_one({"_id": resident_id})
+
+    def remember_diner(self, resident_id: str, profile: dict, version: int) -> bool:
+        """Keep the newest known ``{birth_date, groups}`` of a resident. Events may come
+        twice or out of order: only a higher version replaces what is kept (an older
+        one matches nothing, and its upsert then meets the existing ``_id``)."""
+        try:
+            self.db["diners"].update_one({"_id": resident_id, "version": {"$lt": version}},
+                                         {"$set": {**profile, "version": version}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
     # -- checkouts ---------------------------------------------------------------------
     def had_caring_lunch(self, resident_id: str, date: str) -> bool:
         return self.db["caring_lunches"].find_one({"_id": f"{resident_id}:{date}"},
@@ -317,32 +337,43 @@ class CanteenStore(Store):
         return list(self.bookings.find(query).limit(limit))
 
     def mark_no_show(self, booking: dict, as_of, event: dict) -> bool:
+        """``booked`` -> ``no_show``: no longer the diner's active booking, and its
+        portions back on the menu (a no-show holds nothing)."""
         def write(tx):
             claimed = self.bookings.update_one(
                 {"_id": booking["_id"], "status": "booked"},
-                {"$set": {"status": "no_show", "no_show_at": as_of}}, session=tx.session)
+                {"$set": {"status": "no_show", "no_show_at": as_of}, "$unset": {"active": ""}},
+                session=tx.session)
             if claimed.matched_count == 0:
                 return False
+            self.menus.update_one(
+                {"_id": booking["menu_id"]},
+                {"$inc": {"remaining": booking["portions"], "booked": -booking["portions"]}},
+                session=tx.session)
             tx.emit("canteen.booking_no_show", event)
             return True
 
-        return self.transaction(write)
+        with self.menu_writer(booking["menu_id"]):
+            return self.transaction(write)
 
     def reminders_due(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
-        query = {"status": "booked", "reminded": False, "remind_at": {"$lte": as_of},
-                 "ends_at": {"$gt": as_of}}
+        # one range only: the embedded server scans the collection for two
+        query = {"status": "booked", "reminded": False, "remind_at": {"$lte": as_of}}
         if community_id:
             query["community_id"] = community_id
         return list(self.bookings.find(query).limit(limit))
 
-    def mark_reminded(self, booking: dict, as_of, event: dict) -> bool:
+    def mark_reminded(self, booking: dict, as_of, event: dict | None) -> bool:
+        """Claim the booking's one reminder; ``event`` None: the reminder is dropped
+        (too late to be of use), only claimed so that no sweep looks at it again."""
         def write(tx):
             claimed = self.bookings.update_one(
                 {"_id": booking["_id"], "status": "booked", "reminded": False},
                 {"$set": {"reminded": True, "reminded_at": as_of}}, session=tx.session)
             if claimed.matched_count == 0:
                 return False
-            tx.emit("canteen.pickup_reminder_due", event)
+            if event is not None:
+                tx.emit("canteen.pickup_reminder_due", event)
             return True
 
         return self.transaction(write)

@@ -17,6 +17,12 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def _projected(doc: dict) -> dict:
+    """What other services keep of a resident (event-carried state), with its version."""
+    return {"birth_date": doc.get("birth_date"), "groups": doc.get("groups") or [],
+            "version": doc.get("version", 0)}
+
+
 class ResidentsStore(Store):
     service = "residents"
     indexes = {
@@ -66,13 +72,14 @@ class ResidentsStore(Store):
     # -- residents -----------------------------------------------------------
     def add_resident(self, fields: dict) -> dict:
         doc = {"_id": new_id(), "groups": [], "building": None, "unit": None,
-               "created_at": clock.now(), **fields}
+               "created_at": clock.now(), "version": 1, **fields}
 
         def write(tx):
             self.residents.insert_one(doc, session=tx.session)
             tx.emit("residents.resident_registered", {
                 "resident_id": doc["_id"], "community_id": doc["community_id"],
-                "name": doc["name"], "phone": doc["phone"], "role": doc["role"]})
+                "name": doc["name"], "phone": doc["phone"], "role": doc["role"],
+                **_projected(doc)})
             return doc
 
         try:
@@ -103,11 +110,13 @@ class ResidentsStore(Store):
 
     def change_resident(self, resident_id: str, changes: dict) -> dict:
         def write(tx):
-            self.residents.update_one({"_id": resident_id}, {"$set": changes}, session=tx.session)
+            self.residents.update_one({"_id": resident_id},
+                                      {"$set": changes, "$inc": {"version": 1}},
+                                      session=tx.session)
             doc = self.residents.find_one({"_id": resident_id}, session=tx.session)
             tx.emit("residents.resident_updated", {
                 "resident_id": resident_id, "community_id": doc["community_id"],
-                "changes": changes})
+                "changes": changes, **_projected(doc)})
             return doc
 
         return self.transaction(write)

@@ -3,6 +3,7 @@ kitchen, the jobs and the diner's inbox."""
 import datetime as dt
 import uuid
 
+import pymongo
 import pytest
 
 from tests.helpers import eventually
@@ -350,7 +351,12 @@ def test_fifty_nine_on_the_meal_date_pays_the_list_price(api, canteen):
     assert answer.json()["booking_id"] is None and answer.json()["walk_in"] is True
 
 
-def test_caring_lunch_once_a_day_and_walk_ins_by_resident_id(api, canteen):
+def diners(stack):
+    """The canteen's projection of residents (fed by residents.* events)."""
+    return pymongo.MongoClient(stack.mongo_uri)["linli_canteen"]["diners"]
+
+
+def test_caring_lunch_once_a_day_and_walk_ins_by_resident_id(stack, api, canteen):
     site, token = new_site(api, canteen), canteen["staff"]["token"]
     date = day(2)
     publish(api, token, site["id"], date, "lunch")
@@ -358,6 +364,8 @@ def test_caring_lunch_once_a_day_and_walk_ins_by_resident_id(api, canteen):
     rider = api.resident(canteen["community"]["id"], name="赵师傅")
     patched = api.patch(f"/api/v1/residents/{rider['id']}", {"groups": ["delivery_rider"]}, token)
     assert patched.status_code == 200, patched.text
+    # a group change reaches the canteen by event; the counter always asks residents
+    eventually(lambda: diners(stack).find_one({"_id": rider["id"], "groups": ["delivery_rider"]}))
     booking = book(api, rider["token"], site["id"], date).json()
     assert booking["price_rule"] == "caring_lunch"
 
@@ -466,6 +474,8 @@ def test_kitchen_view_and_the_jobs(api):
         "no_show"
     resident_run = run("canteen-no-show", after, diners[0]["token"])
     assert resident_run.status_code == 403
+    menu = api.get(f"{SITES}/{site['id']}/menus?from={date}&to={date}", token).json()["items"][0]
+    assert (menu["booked"], menu["remaining"]) == (1, 19)  # no-shows hold no portions
 
     kitchen = api.get(f"{SITES}/{site['id']}/kitchen/{date}", token)
     assert kitchen.status_code == 200, kitchen.text
@@ -521,3 +531,28 @@ def test_demo_data_is_a_week_of_menus_with_bookings(api):
     assert any(d["price_per_100g_fen"] for m in menus for d in m["dishes"])
     for diner in diners:
         assert len(api.get(BOOKINGS, diner["token"]).json()["items"]) == 1
+
+
+def test_a_booking_right_after_registering_gets_the_elder_price(api, canteen):
+    """The canteen has not heard of the new resident yet: it asks the residents service."""
+    site, token = new_site(api, canteen, elder_discount_percent=20), canteen["staff"]["token"]
+    date = day(3)
+    publish(api, token, site["id"], date)
+    meal_date = dt.date.fromisoformat(date)
+    seventy = meal_date.replace(year=meal_date.year - 70).isoformat()
+    for _ in range(5):
+        elder = api.resident(canteen["community"]["id"], birth_date=seventy)
+        answer = book(api, elder["token"], site["id"], date)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["price_rule"] == "elder"
+
+
+def test_the_canteen_keeps_each_residents_newest_groups(stack, api, canteen):
+    token = canteen["staff"]["token"]
+    rider = api.resident(canteen["community"]["id"], birth_date="1985-03-02")
+    eventually(lambda: diners(stack).find_one({"_id": rider["id"], "version": 1}))
+    for groups in (["delivery_rider"], ["sanitation_worker"], []):
+        assert api.patch(f"/api/v1/residents/{rider['id']}", {"groups": groups},
+                         token).status_code == 200
+    kept = eventually(lambda: diners(stack).find_one({"_id": rider["id"], "version": 4}))
+    assert (kept["groups"], kept["birth_date"]) == ([], "1985-03-02")

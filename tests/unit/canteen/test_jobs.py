@@ -14,6 +14,7 @@ class FakeStore:
         self.rows = [{"_id": f"b{n}", "site_id": "s", "site_name": "初心食堂", "date": "2026-12-01",
                       "meal": "lunch", "resident_id": f"r{n}", "pickup_code": "ABCDEF",
                       "portions": 1, "status": "booked", "reminded": False,
+                      "ends_at": AT + dt.timedelta(hours=3),
                       "community_id": community} for n in range(count)]
         self.events = []
 
@@ -33,7 +34,8 @@ class FakeStore:
         if row["status"] != "booked" or (event_type == "reminder" and row["reminded"]):
             return False
         row.update(change)
-        self.events.append((event_type, event))
+        if event is not None:
+            self.events.append((event_type, event))
         return True
 
     def mark_no_show(self, booking, as_of, event):
@@ -64,3 +66,12 @@ def test_staff_sweep_only_their_community():
     store = FakeStore(2, community="c1")
     assert jobs.run(store, jobs.NO_SHOW, AT, community_id="c2") == 0
     assert jobs.run(store, jobs.NO_SHOW, AT, community_id="c1") == 2
+
+
+def test_a_reminder_found_after_the_meal_is_dropped_and_never_looked_at_again():
+    store = FakeStore(jobs.BATCH + 2)
+    for row in store.rows[:jobs.BATCH + 1]:
+        row["ends_at"] = AT - dt.timedelta(minutes=1)
+    assert jobs.run(store, jobs.PICKUP_REMINDER, AT) == 1
+    assert [event["booking_id"] for _, event in store.events] == [f"b{jobs.BATCH + 1}"]
+    assert all(r["reminded"] for r in store.rows)
