@@ -1,31 +1,43 @@
 """Shapes of what comes into and goes out of the residents service."""
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
-from services.residents.accounts import GROUPS
+from services.residents.accounts import GROUPS, normalise_phone
 from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
-PHONE = validate.Regexp(r"^\+?[0-9]{5,20}$", error="a phone number: digits, 5 to 20")
+
+class Phone(fields.String):
+    """A phone number, loaded in its one normal form (``+86 138-0000-0000`` is
+    ``13800000000``); a line break or space around it is 422."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40:
+            raise ValidationError("a phone number: digits, 5 to 20")
+        try:
+            return normalise_phone(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def _real_birth_date(value):
+    if value > dt.date.today() or value.year < 1900:
+        raise ValidationError("a real birth date")
 
 
 class Register(StrictSchema):
-    phone = fields.String(required=True, validate=PHONE)
+    phone = Phone(required=True)
     password = fields.String(required=True, validate=validate.Length(max=128))
     name = Text(50, required=True)
-    birth_date = fields.Date(required=True)
+    birth_date = fields.Date(required=True, validate=_real_birth_date)
     community_id = Id(required=True)
     building = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
-    @validates("birth_date")
-    def not_in_future(self, value, **kwargs):
-        if value > dt.date.today() or value.year < 1900:
-            raise ValidationError("a real birth date")
-
 
 class Credentials(StrictSchema):
-    phone = fields.String(required=True, validate=PHONE)
+    phone = Phone(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
@@ -35,7 +47,7 @@ class NewCommunity(StrictSchema):
 
 
 class NewStaff(StrictSchema):
-    phone = fields.String(required=True, validate=PHONE)
+    phone = Phone(required=True)
     password = fields.String(required=True, validate=validate.Length(max=128))
     name = Text(50, required=True)
     community_id = Id(required=True)
@@ -47,6 +59,7 @@ class ResidentChanges(StrictSchema):
     name = Text(50)
     building = fields.String(allow_none=True, validate=validate.Length(max=20))
     unit = fields.String(allow_none=True, validate=validate.Length(max=20))
+    birth_date = fields.Date(validate=_real_birth_date)
 
 
 class ResidentQuery(Page):
@@ -67,7 +80,20 @@ class Resident(Schema):
     role = fields.String()
 
 
-ResidentList = page_of(Resident, "ResidentList")
+class BirthDateCorrection(Schema):
+    by = fields.String()
+    by_role = fields.String()
+    at = fields.String()
+    old = fields.String(allow_none=True)
+    new = fields.String()
+
+
+class ManagedResident(Resident):
+    """A resident as staff and admins see them: with the audit trail of corrections."""
+    birth_date_corrections = fields.List(fields.Nested(BirthDateCorrection))
+
+
+ResidentList = page_of(ManagedResident, "ResidentList")
 
 
 class Community(Schema):

@@ -1,11 +1,16 @@
 """Residents: accounts, communities, roles, groups and tokens."""
 import datetime as dt
+import functools
+import secrets
 
+import eventlet
+import eventlet.semaphore
 
 from services.residents import accounts, schemas
 from services.residents.storage import ResidentsStore
 from shared import clock
-from shared.auth import Actor, hash_password, issue_token, password_matches
+from shared.auth import (Actor, hash_password, issue_token, password_matches,
+                         password_needs_rehash)
 from shared.errors import EXPECTED, Invalid, NotFound, Unauthorized
 from shared.mongo import Mongo
 from shared.rpc import rpc
@@ -15,11 +20,28 @@ from shared.service import LinliService, bootstrap
 bootstrap("residents")
 
 resident_out = schemas.Resident()
+managed_resident_out = schemas.ManagedResident()
 community_out = schemas.Community()
+# Sign-ins waiting out their address's delay, per process (see accounts).
+_delayed_sign_ins = eventlet.semaphore.Semaphore(accounts.DELAYED_SIGN_INS_AT_ONCE)
 
 
 def _resident(doc):
     return resident_out.dump({**doc, "id": doc["_id"]})
+
+
+def _managed_resident(doc):
+    """What staff and admins see: the resident with birth date corrections."""
+    corrections = [{**c, "at": clock.iso(c["at"])} for c in doc.get("birth_date_corrections", [])]
+    return managed_resident_out.dump({**doc, "id": doc["_id"],
+                                      "birth_date_corrections": corrections})
+
+
+@functools.lru_cache(maxsize=1)
+def _unknown_phone_hash() -> str:
+    """Checked when the phone has no account, so that an unknown phone costs the same
+    argon2 work as a known one and timing does not tell which phones are registered."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 class ResidentsService(LinliService):
@@ -28,10 +50,13 @@ class ResidentsService(LinliService):
 
     # -- accounts -------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
-    def register(self, payload):
-        """Create a resident account (role ``resident``); emits resident_registered."""
+    def register(self, payload, client_addr=None):
+        """Create a resident account (role ``resident``); emits resident_registered.
+        ``client_addr`` (the caller's address, from the gateway) is throttled:
+        429 ``too_many_registrations`` past the hourly limit."""
         data = load(schemas.Register(), payload)
         self._check_password(data["password"], data["phone"])
+        self._count_registration(client_addr)
         if not self.store.community(data["community_id"]):
             raise Invalid("no such community", details={"community_id": ["unknown community"]})
         doc = self.store.add_resident({
@@ -43,14 +68,22 @@ class ResidentsService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def issue_token(self, payload, client_addr=None):
-        """Check a phone and password; answer a signed, expiring bearer token."""
+        """Check a phone and password; answer a signed, expiring bearer token.
+        Attempts are counted before the check (429 ``too_many_attempts`` past the
+        limits); an address with many recent failures waits a growing delay."""
         data = load(schemas.Credentials(), payload)
-        accounts.check_not_locked_out(self.store.recent_failures(data["phone"]),
-                                      self.store.recent_client_failures(client_addr))
+        counted = self._count_sign_in(data["phone"], client_addr)
+        self._wait_out_address_delay(client_addr)
         doc = self.store.resident_by_phone(data["phone"])
-        if not doc or not password_matches(doc["password_hash"], data["password"]):
-            self.store.record_failure(data["phone"], client_addr)
+        stored = doc["password_hash"] if doc else _unknown_phone_hash()
+        if not password_matches(stored, data["password"]) or not doc:
+            if client_addr:
+                self.store.take_count(accounts.address_counter(client_addr), None,
+                                      accounts.SIGN_IN_WINDOW)
             raise Unauthorized("wrong phone or password", code="bad_credentials")
+        self.store.give_back_count(counted)
+        if password_needs_rehash(doc["password_hash"]):
+            self.store.set_password_hash(doc["_id"], hash_password(data["password"]))
         actor = Actor(id=doc["_id"], role=doc["role"], community_id=doc.get("community_id"))
         token, ttl = issue_token(actor)
         return {"access_token": token, "token_type": "bearer", "expires_in": ttl,
@@ -94,21 +127,31 @@ class ResidentsService(LinliService):
         if not who.is_admin or community_id:
             accounts.require_manager_of(who, community_id)
         docs, next_cursor = self.store.search(community_id, data["q"], data["limit"], data["cursor"])
-        return {"items": [_resident(d) for d in docs], "next_cursor": next_cursor}
+        return {"items": [_managed_resident(d) for d in docs], "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)
     def update_resident(self, actor, resident_id, payload):
+        """Staff of the resident's community, or an admin: set groups, name, building,
+        unit, birth_date. A birth date change is recorded (who, when, old, new)."""
         who = Actor.from_dict(actor)
         data = load(schemas.ResidentChanges(), payload)
         doc = self.store.resident(resident_id)
         if not doc:
             raise NotFound("no such resident")
-        accounts.require_manager_of(who, doc["community_id"])
+        if "birth_date" in data:
+            data["birth_date"] = data["birth_date"].isoformat()
+            if data["birth_date"] == doc.get("birth_date"):
+                del data["birth_date"]
+        accounts.check_changes_allowed(who, doc, data)
         if not data:
-            return _resident(doc)
+            return _managed_resident(doc)
         if "groups" in data:
             data["groups"] = sorted(set(data["groups"]))
-        return _resident(self.store.change_resident(resident_id, data))
+        correction = None
+        if "birth_date" in data:
+            correction = accounts.birth_date_correction(who, doc.get("birth_date"),
+                                                        data["birth_date"], clock.now())
+        return _managed_resident(self.store.change_resident(resident_id, data, correction))
 
     # -- for other services ---------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -143,6 +186,34 @@ class ResidentsService(LinliService):
         if not doc:
             raise NotFound("no such resident")
         return _resident(doc)
+
+    def _count_registration(self, client_addr):
+        limit = accounts.registrations_per_hour()
+        key = accounts.registration_counter(client_addr)
+        if limit and key and not self.store.take_count(key, limit, accounts.REGISTRATION_WINDOW):
+            raise accounts.too_many_registrations()
+
+    def _count_sign_in(self, phone, client_addr) -> list[str]:
+        """Take this attempt's count from each of its counters, or answer 429."""
+        counted = []
+        for key, limit in accounts.sign_in_counters(phone, client_addr):
+            if not self.store.take_count(key, limit, accounts.SIGN_IN_WINDOW):
+                self.store.give_back_count(counted)
+                raise accounts.too_many_attempts()
+            counted.append(key)
+        return counted
+
+    def _wait_out_address_delay(self, client_addr):
+        key = accounts.address_counter(client_addr)
+        delay = accounts.address_delay(self.store.count_of(key)) if key else 0
+        if not delay:
+            return
+        if not _delayed_sign_ins.acquire(blocking=False):
+            raise accounts.busy_address()
+        try:
+            eventlet.sleep(delay)   # yields: the worker waits, the process does not
+        finally:
+            _delayed_sign_ins.release()
 
     @staticmethod
     def _check_password(password, phone):

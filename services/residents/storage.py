@@ -29,8 +29,8 @@ class ResidentsStore(Store):
         "residents": [unique("phone"), index("community_id", "role"),
                       index("community_id", "name"), index("community_id", "-created_at")],
         "communities": [index("name")],
-        "sign_in_failures": [index("phone", "at"), index("client", "at"),
-                             index("at", expireAfterSeconds=int(accounts.LOCKOUT_WINDOW.total_seconds()))],
+        # Throttling counters, one document a (kind, key) and window, found by _id.
+        "throttle_counters": [index("ends_at", expireAfterSeconds=0)],
     }
 
     @property
@@ -41,8 +41,13 @@ class ResidentsStore(Store):
     def communities(self):
         return self.db["communities"]
 
+    @property
+    def counters(self):
+        return self.db["throttle_counters"]
+
     def on_start(self):
-        self.ensure_admin(settings().admin_phone, settings().admin_password)
+        self.ensure_admin(accounts.normalise_phone(settings().admin_phone),
+                          settings().admin_password)
 
     def ensure_admin(self, phone: str, password: str):
         """Create the bootstrap admin if absent; safe when N replicas start together."""
@@ -108,11 +113,18 @@ class ResidentsStore(Store):
             query["$or"] = [{"name": {"$regex": prefix}}, {"phone": {"$regex": prefix}}]
         return newest_first(self.residents, query, limit, cursor)
 
-    def change_resident(self, resident_id: str, changes: dict) -> dict:
+    def change_resident(self, resident_id: str, changes: dict,
+                        correction: dict | None = None) -> dict:
+        """Apply ``changes``; a birth date ``correction`` is written with them, in one
+        update conditional on the birth date it corrects (409 if it changed meanwhile)."""
         def write(tx):
-            self.residents.update_one({"_id": resident_id},
-                                      {"$set": changes, "$inc": {"version": 1}},
-                                      session=tx.session)
+            target, update = {"_id": resident_id}, {"$set": changes, "$inc": {"version": 1}}
+            if correction:
+                target["birth_date"] = correction["old"]
+                update["$push"] = {"birth_date_corrections": correction}
+            if not self.residents.update_one(target, update, session=tx.session).matched_count:
+                raise Conflict("the birth date was changed meanwhile; reload and retry",
+                               code="changed_meanwhile")
             doc = self.residents.find_one({"_id": resident_id}, session=tx.session)
             tx.emit("residents.resident_updated", {
                 "resident_id": resident_id, "community_id": doc["community_id"],
@@ -121,18 +133,35 @@ class ResidentsStore(Store):
 
         return self.transaction(write)
 
-    # -- sign-in throttling --------------------------------------------------
-    def recent_failures(self, phone: str) -> int:
-        since = clock.now() - accounts.LOCKOUT_WINDOW
-        return self.db["sign_in_failures"].count_documents({"phone": phone, "at": {"$gte": since}})
+    def set_password_hash(self, resident_id: str, password_hash: str):
+        self.residents.update_one({"_id": resident_id}, {"$set": {"password_hash": password_hash}})
 
-    def recent_client_failures(self, client_addr: str | None) -> int:
-        if not client_addr:
-            return 0
-        since = clock.now() - accounts.LOCKOUT_WINDOW
-        return self.db["sign_in_failures"].count_documents(
-            {"client": client_addr, "at": {"$gte": since}})
+    # -- throttling ------------------------------------------------------------
+    def take_count(self, key: str, limit: int | None, window) -> bool:
+        """Count one attempt on ``key`` unless its window already holds ``limit``
+        (``None``: no limit): True when counted. One conditional write (two when the
+        window opens), so parallel attempts never pass the limit. A window starts at
+        its first attempt and lasts ``window``."""
+        now = clock.now()
+        live = {"_id": key, "ends_at": {"$gt": now}}
+        if limit is not None:
+            live["count"] = {"$lt": limit}
+        if self.counters.update_one(live, {"$inc": {"count": 1}}).matched_count:
+            return True
+        try:
+            self.counters.update_one({"_id": key, "ends_at": {"$lte": now}},
+                                     {"$set": {"count": 1, "ends_at": now + window}},
+                                     upsert=True)
+            return True
+        except DuplicateKeyError:
+            # A live window: full, or opened by a parallel attempt a moment ago.
+            return bool(self.counters.update_one(live, {"$inc": {"count": 1}}).matched_count)
 
-    def record_failure(self, phone: str, client_addr: str | None):
-        self.db["sign_in_failures"].insert_one(
-            {"_id": new_id(), "phone": phone, "client": client_addr, "at": clock.now()})
+    def give_back_count(self, keys: list[str]):
+        """A successful sign-in takes its own counts back."""
+        for key in keys:
+            self.counters.update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+
+    def count_of(self, key: str) -> int:
+        doc = self.counters.find_one({"_id": key, "ends_at": {"$gt": clock.now()}}, {"count": 1})
+        return doc["count"] if doc else 0

@@ -1,5 +1,8 @@
 """Accounts through the real gunicorn gateway."""
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
 
 from tests.helpers import next_phone
 
@@ -178,3 +181,121 @@ def test_operations_endpoints(api):
     docs = api.get("/docs")
     assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text
     assert api.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+# -- phones: one person, one account -------------------------------------------------------
+def spaced(phone):
+    """``15012345678`` as a person might type it: ``+86 150-1234-5678``."""
+    return f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"
+
+
+def test_a_phone_with_a_trailing_newline_is_422(api):
+    community = api.community()
+    answer = register(api, community["id"], phone=next_phone() + "\n")
+    assert answer.status_code == 422, answer.text
+    assert "phone" in answer.json()["error"]["details"]
+    token = api.post("/api/v1/auth/token", {"phone": next_phone() + "\n", "password": "x"})
+    assert token.status_code == 422 and "phone" in token.json()["error"]["details"]
+
+
+def test_a_phone_typed_with_plus86_spaces_and_dashes_registers_once(api):
+    community = api.community()
+    phone = next_phone()
+    first = register(api, community["id"], phone=spaced(phone))
+    assert first.status_code == 201, first.text
+    assert first.json()["phone"] == phone
+    again = register(api, community["id"], phone=spaced(phone))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "phone_taken"
+    for other_form in (phone, "0086" + phone, "+86" + phone):
+        assert register(api, community["id"], phone=other_form).status_code == 409
+
+
+def test_sign_in_takes_the_phone_in_any_of_its_forms(api):
+    community = api.community()
+    phone = next_phone()
+    assert register(api, community["id"], phone=phone).status_code == 201
+    for typed in (spaced(phone), "0086 " + phone):
+        answer = api.post("/api/v1/auth/token", {"phone": typed, "password": "good-pass-1"})
+        assert answer.status_code == 200, (typed, answer.text)
+
+
+# -- sign-in throttling ---------------------------------------------------------------------
+def test_parallel_guesses_do_not_pass_the_limit(api):
+    community = api.community()
+    victim = api.resident(community["id"])
+
+    def guess(i):
+        return requests.post(api.base + "/api/v1/auth/token", timeout=30,
+                             json={"phone": victim["phone"], "password": f"guess-{i:04d}-x"})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = [answer.status_code for answer in pool.map(guess, range(32))]
+    assert statuses.count(401) == 10, statuses
+    assert statuses.count(429) == 22, statuses
+    right = api.post("/api/v1/auth/token", {"phone": victim["phone"], "password": victim["password"]})
+    assert right.status_code == 429
+
+
+def test_a_successful_sign_in_is_not_counted_as_a_guess(api):
+    community = api.community()
+    person = api.resident(community["id"])
+    for _ in range(12):
+        again = api.post("/api/v1/auth/token", {"phone": person["phone"],
+                                                "password": person["password"]})
+        assert again.status_code == 200
+
+
+# -- groups and birth dates ------------------------------------------------------------------
+def test_nobody_puts_themselves_into_a_caring_lunch_group(api):
+    community = api.community()
+    staff = api.staff(community["id"])
+    mine = api.patch(f"/api/v1/residents/{staff['id']}", {"groups": ["sanitation_worker"]},
+                     staff["token"])
+    assert mine.status_code == 403 and mine.json()["error"]["code"]
+    admin_id = api.get("/api/v1/me", api.admin()).json()["id"]
+    own = api.patch(f"/api/v1/residents/{admin_id}", {"groups": ["delivery_rider"]}, api.admin())
+    assert own.status_code == 403
+    assert api.get("/api/v1/me", staff["token"]).json()["groups"] == []
+    # the same for a colleague: a staff account's groups are an admin's to set
+    colleague = api.staff(community["id"])
+    assert api.patch(f"/api/v1/residents/{colleague['id']}", {"groups": ["property_staff"]},
+                     staff["token"]).status_code == 403
+    assert api.patch(f"/api/v1/residents/{colleague['id']}", {"groups": ["property_staff"]},
+                     api.admin()).status_code == 200
+
+
+def test_staff_correct_a_residents_birth_date_and_it_is_recorded(api):
+    community = api.community()
+    staff = api.staff(community["id"])
+    person = api.resident(community["id"], birth_date="1990-05-01")
+
+    corrected = api.patch(f"/api/v1/residents/{person['id']}", {"birth_date": "1950-05-01"},
+                          staff["token"])
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["birth_date"] == "1950-05-01"
+    [record] = corrected.json()["birth_date_corrections"]
+    assert (record["by"], record["by_role"], record["old"], record["new"]) == \
+        (staff["id"], "staff", "1990-05-01", "1950-05-01")
+    assert record["at"].endswith("+00:00")
+    assert api.get("/api/v1/me", person["token"]).json()["birth_date"] == "1950-05-01"
+
+    again = api.patch(f"/api/v1/residents/{person['id']}", {"birth_date": "1951-05-01"},
+                      api.admin())
+    assert [(r["by_role"], r["old"], r["new"]) for r in again.json()["birth_date_corrections"]] == \
+        [("staff", "1990-05-01", "1950-05-01"), ("admin", "1950-05-01", "1951-05-01")]
+    listed = api.get(f"/api/v1/residents?community_id={community['id']}", staff["token"]).json()
+    assert len(listed["items"][0]["birth_date_corrections"]) == 2
+    assert "birth_date_corrections" not in api.get("/api/v1/me", person["token"]).json()
+
+
+def test_a_residents_birth_date_is_not_theirs_or_another_communitys_to_change(api):
+    community, other = api.community(), api.community()
+    person = api.resident(community["id"], birth_date="1990-05-01")
+    outsider = api.staff(other["id"])
+    assert api.patch(f"/api/v1/residents/{person['id']}", {"birth_date": "1950-05-01"},
+                     person["token"]).status_code == 403
+    assert api.patch(f"/api/v1/residents/{person['id']}", {"birth_date": "1950-05-01"},
+                     outsider["token"]).status_code == 403
+    assert api.patch(f"/api/v1/residents/{person['id']}", {"birth_date": "2999-01-01"},
+                     api.admin()).status_code == 422
+    assert api.get("/api/v1/me", person["token"]).json()["birth_date"] == "1990-05-01"

@@ -11,18 +11,23 @@ blp = Blueprint("accounts", __name__, description="Accounts, communities, staff 
 @blp.route("/auth/register", methods=["POST"])
 @blp.arguments(schemas.Register)
 @blp.response(201, schemas.Resident)
+@blp.alt_response(429, description="too many registrations from this client address within "
+                                   "an hour (`too_many_registrations`)")
 @blp.doc(security=[])
 def register(_):
-    """Register as a resident of a community."""
-    return call("residents", "register", body())
+    """Register as a resident of a community. The phone is stored in one normal form
+    (`+86`/`0086`, spaces and dashes dropped): `+86 138-0000-0000` is `13800000000`."""
+    return call("residents", "register", body(), request.remote_addr)
 
 
 @blp.route("/auth/token", methods=["POST"])
 @blp.arguments(schemas.Credentials)
 @blp.response(200, schemas.Token)
 @blp.alt_response(401, description="wrong phone or password (`bad_credentials`)")
-@blp.alt_response(429, description="10 failed sign-ins for this phone, or too many from this "
-                                   "client address, within 15 minutes (`too_many_attempts`)")
+@blp.alt_response(429, description="10 failed sign-ins for this phone from this client "
+                                   "address (30 from all addresses) within 15 minutes, or too "
+                                   "many delayed sign-ins from one address at once "
+                                   "(`too_many_attempts`)")
 @blp.doc(security=[])
 def token(_):
     """Exchange phone and password for a bearer token."""
@@ -68,7 +73,9 @@ def search_residents(_):
 
 @blp.route("/residents/<resident_id>", methods=["PATCH"])
 @blp.arguments(schemas.ResidentChanges)
-@blp.response(200, schemas.Resident)
+@blp.response(200, schemas.ManagedResident)
 def update_resident(_, resident_id):
-    """Staff of the resident's community: set groups, name, building, unit."""
+    """Staff of the resident's community (or an admin): set groups, name, building,
+    unit, birth_date. Nobody sets their own groups or birth date; a staff account's are
+    set by an admin. Each birth date change is kept in `birth_date_corrections`."""
     return call("residents", "update_resident", actor(), resident_id, body())
