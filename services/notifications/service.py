@@ -4,8 +4,6 @@ One event handler per personal event type, generated from the templates. A messa
 carries its webhook push in the same document and is unique on ``(event_id,
 resident_id)``, so delivering an event is one insert, idempotent without a transaction;
 pushes go out from a timer in every replica."""
-import uuid
-
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
@@ -99,23 +97,8 @@ class NotificationsService(LinliService):
         redelivery finds them there already and adds nothing."""
         recipients = self.recipients_of(event)
         preferences = self.store.preferences_of(recipients)
-        reference = messaging.reference(event)
-        now = clock.now()
-        messages = []
-        for resident_id in recipients:
-            prefs = preferences[resident_id]
-            message = {"_id": uuid.uuid4().hex, "event_id": event["event_id"],
-                       "resident_id": resident_id, "category": event["type"], "read": False,
-                       "created_at": now, "ref": reference,
-                       **messaging.render(event, prefs["language"])}
-            if delivery.should_push(event["type"], prefs):
-                message["push"] = {
-                    "state": "pending", "tries": 0, "attempts": [],
-                    "community_id": delivery.push_community(prefs, event["data"]),
-                    "not_before": delivery.push_not_before(now, prefs["quiet_hours"],
-                                                           clock.community_tz())}
-            messages.append(message)
-        self.store.deliver(messages)
+        self.store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+                                                 clock.community_tz()))
 
     def recipients_of(self, event):
         if messaging.recipients_rule(event["type"]) == "community_staff":

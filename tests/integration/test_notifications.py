@@ -10,9 +10,12 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
+import pymongo
 import pytest
+from pymongo import monitoring
 
-from services.notifications import messaging
+from services.notifications import delivery, messaging
+from services.notifications.storage import NotificationsStore
 from shared import clock
 from shared.catalogue import CATALOGUE
 from shared.devstack import free_port
@@ -367,3 +370,66 @@ def test_a_slow_webhook_does_not_hold_up_anyone_elses_push(api, people):
     finally:
         slow.close()
         receiver.close()
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        if event.command_name not in ("hello", "isMaster", "ismaster", "ping", "endSessions"):
+            self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_nothing(stack):
+    """Was a preferences read and a 3-4 statement transaction (4-5 round trips)."""
+    commands = Commands()
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True,
+                                                   event_listeners=[commands]))
+    resident_id = "rt-" + uuid.uuid4().hex
+    store.save_preferences(resident_id, {"webhook_url": "http://127.0.0.1:9/hook"}, "c-rt")
+    events = [make_envelope("library.hold_ready", {
+        "hold_id": uuid.uuid4().hex, "resident_id": resident_id, "title_id": "t", "title": "活着",
+        "pickup_branch_id": "b", "branch_name": "书屋", "expires_at": clock.iso(clock.now())},
+        source="library") for _ in range(2)]
+
+    def deliver(event):  # what the service's handler does, step by step
+        recipients = messaging.direct_recipients(event)
+        preferences = store.preferences_of(recipients)
+        store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+                                            clock.community_tz()))
+    deliver(events[0])  # reads the preferences into the cache
+    commands.names.clear()
+    deliver(events[1])
+    assert commands.names == ["insert"]
+    commands.names.clear()
+    deliver(events[1])  # redelivered
+    assert commands.names == ["insert"]
+    mine = list(store.messages.find({"resident_id": resident_id}))
+    assert len(mine) == 2
+    assert all(m["push"]["state"] == "pending" and m["push"]["community_id"] == "c-rt"
+               for m in mine)
+
+
+def test_pushes_left_in_the_old_collection_are_moved_into_their_messages(stack):
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True))
+    message_id, push_id = uuid.uuid4().hex, uuid.uuid4().hex
+    now = clock.now()
+    store.messages.insert_one({"_id": message_id, "event_id": uuid.uuid4().hex,
+                               "resident_id": "old-" + message_id, "category": "library.hold_ready",
+                               "read": False, "created_at": now, "title": "t", "body": "b"})
+    store.db["pushes"].insert_one({
+        "_id": push_id, "message_id": message_id, "resident_id": "old-" + message_id,
+        "url": "http://127.0.0.1:9/hook", "state": "pending", "not_before": now,
+        "attempts": [{"at": now, "ok": False, "status_code": 500, "error": "HTTP 500"}]})
+    store.on_start()
+    store.on_start()  # a second replica starting: nothing changes
+    push = store.messages.find_one({"_id": message_id})["push"]
+    assert (push["state"], push["tries"], len(push["attempts"])) == ("pending", 1, 1)
+    assert store.db["pushes"].find_one({"_id": push_id}) is None

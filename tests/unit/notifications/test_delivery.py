@@ -115,3 +115,23 @@ def test_the_owner_sees_state_times_status_and_outcome_only():
     assert delivery.push_view("m1", push) == {
         "id": "m1", "state": "pending",
         "attempts": [{"at": "t1", "ok": False, "status_code": 500, "outcome": "rejected"}]}
+
+
+def test_each_recipient_gets_a_message_and_only_webhook_owners_a_push():
+    event = {"event_id": "e1", "type": "library.hold_ready",
+             "data": {"hold_id": "h1", "resident_id": "r1", "title": "活着", "community_id": "c9"}}
+    preferences = {
+        "r1": {"language": "en", "muted_categories": [], "quiet_hours": None,
+               "webhook_url": "https://hooks.example/x", "community_id": "c1"},
+        "r2": {"language": "zh-CN", "muted_categories": [], "quiet_hours": None,
+               "webhook_url": None},
+        "r3": {"language": "zh-CN", "muted_categories": ["library.hold_ready"],
+               "quiet_hours": None, "webhook_url": "https://hooks.example/y"},
+    }
+    now = at("2026-11-23 12:00")
+    messages = delivery.messages_for(event, ["r1", "r2", "r3"], preferences, now, SHANGHAI)
+    assert [(m["resident_id"], m["event_id"]) for m in messages] == [
+        ("r1", "e1"), ("r2", "e1"), ("r3", "e1")]
+    assert messages[0]["push"] == {"state": "pending", "tries": 0, "attempts": [],
+                                   "community_id": "c1", "not_before": now}
+    assert "push" not in messages[1] and "push" not in messages[2]
