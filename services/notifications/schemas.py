@@ -3,7 +3,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from services.notifications.delivery import OUTCOMES
 from services.notifications.messaging import LANGUAGES
+from shared import clock
 from shared.catalogue import CATALOGUE
 from shared.schemas import Page, StrictSchema, page_of
 
@@ -59,15 +61,18 @@ class PreferencesOut(Schema):
 class PushAttempt(Schema):
     at = fields.String()
     ok = fields.Boolean()
-    status_code = fields.Integer(allow_none=True)
-    error = fields.String(allow_none=True)
-    ms = fields.Float()
+    status_code = fields.Integer(allow_none=True, metadata={
+        "description": "the receiver's HTTP status, when it answered"})
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES), metadata={
+        "description": "delivered, rejected (a non-2xx status), timeout, connection_failed, "
+                       "tls_failed, address_refused, unresolvable, answer_too_large, bad_answer"})
 
 
 class Push(Schema):
-    id = fields.String()
-    state = fields.String()
-    url = fields.String()
+    id = fields.String(metadata={"description": "the message's id (also sent as X-Linli-Delivery)"})
+    state = fields.String(metadata={
+        "description": "pending, sending, delivered, failed (attempts used up) or cancelled "
+                       "(the webhook was removed)"})
     attempts = fields.List(fields.Nested(PushAttempt))
 
 
@@ -76,3 +81,11 @@ MessageList = page_of(Message, "MessageList")
 
 class MarkedAll(Schema):
     marked = fields.Integer(metadata={"description": "how many messages were marked read"})
+
+
+_message_out = Message()
+
+
+def dump_message(doc: dict) -> dict:
+    """A stored message as residents (and their webhooks) see it."""
+    return _message_out.dump({**doc, "id": doc["_id"], "created_at": clock.iso(doc["created_at"])})

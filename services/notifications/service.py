@@ -1,10 +1,9 @@
 """Notifications: inboxes, preferences, templates (zh-CN and en) and delivery.
 
-One event handler per personal event type, generated from the templates, each
-idempotent on ``(event_id, handler)``; the inbox messages and their webhook pushes are
-written in one transaction, and pushes go out from a timer in every replica."""
-import uuid
-
+One event handler per personal event type, generated from the templates. A message
+carries its webhook push in the same document and is unique on ``(event_id,
+resident_id)``, so delivering an event is one insert, idempotent without a transaction;
+pushes go out from a timer in every replica."""
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
@@ -22,13 +21,9 @@ from shared.service import LinliService, bootstrap
 
 bootstrap("notifications")
 
-message_out = schemas.Message()
 preferences_out = schemas.PreferencesOut()
 JOBS = ("notifications-push",)
-
-
-def _message(doc):
-    return message_out.dump({**doc, "id": doc["_id"], "created_at": clock.iso(doc["created_at"])})
+_message = schemas.dump_message
 
 
 class NotificationsService(LinliService):
@@ -62,14 +57,17 @@ class NotificationsService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def pushes(self, actor, message_id):
-        """Delivery attempts of the webhook push of one of the caller's messages."""
-        who = Actor.from_dict(actor)
-        if not self.store.message_of(who.id, message_id):
+        """The webhook push of one of the caller's messages, as ``[push]`` (``[]`` when
+        it was not pushed): state and, per attempt, when, the outcome and HTTP status."""
+        found = self.store.push_of(Actor.from_dict(actor).id, message_id)
+        if found is None:
             raise NotFound("no such message")
-        pushes = self.store.pushes_of(message_id)
-        return [{"id": p["_id"], "state": p["state"], "url": p["url"],
-                 "attempts": [{**a, "at": clock.iso(a["at"])} for a in p["attempts"]]}
-                for p in pushes]
+        if not found["push"]:
+            return []
+        view = delivery.push_view(message_id, found["push"])
+        for attempt in view["attempts"]:
+            attempt["at"] = clock.iso(attempt["at"])
+        return [view]
 
     # -- preferences -----------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -86,33 +84,21 @@ class NotificationsService(LinliService):
             if problem:
                 raise Invalid("this webhook URL is not allowed",
                               details={"webhook_url": [f"must be {problem}"]})
-        prefs, secret = self.store.save_preferences(Actor.from_dict(actor).id, changes)
+        who = Actor.from_dict(actor)
+        prefs, secret = self.store.save_preferences(who.id, changes, who.community_id)
         answer = preferences_out.dump(prefs)
         if secret:
             answer["webhook_secret"] = secret
         return answer
 
     # -- delivery --------------------------------------------------------------------
-    def deliver(self, event, handler):
+    def deliver(self, event):
+        """One message per recipient, its push (if any) in the same document; a
+        redelivery finds them there already and adds nothing."""
         recipients = self.recipients_of(event)
         preferences = self.store.preferences_of(recipients)
-        reference = messaging.reference(event)
-        now = clock.now()
-        messages, pushes = [], []
-        for resident_id in recipients:
-            prefs = preferences[resident_id]
-            message = {"_id": uuid.uuid4().hex, "event_id": event["event_id"],
-                       "resident_id": resident_id, "category": event["type"], "read": False,
-                       "created_at": now, "ref": reference,
-                       **messaging.render(event, prefs["language"])}
-            messages.append(message)
-            if delivery.should_push(event["type"], prefs):
-                pushes.append({
-                    "message_id": message["_id"], "resident_id": resident_id,
-                    "url": prefs["webhook_url"], "body": _message(message),
-                    "not_before": delivery.push_not_before(now, prefs["quiet_hours"],
-                                                           clock.community_tz())})
-        self.store.deliver(event, handler, messages, pushes)
+        self.store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+                                                 clock.community_tz()))
 
     def recipients_of(self, event):
         if messaging.recipients_rule(event["type"]) == "community_staff":
@@ -125,18 +111,21 @@ class NotificationsService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def run_job(self, actor, name, as_of=None):
-        """``notifications-push``: send the pushes due by ``as_of`` (admin or staff)."""
+        """``notifications-push``: send the pushes due by ``as_of`` and answer when they
+        are done; admin: every community's, staff: their own community's only."""
         who = Actor.from_dict(actor)
         if not (who.is_admin or who.is_staff):
             raise Forbidden("staff or admin only")
         if name not in JOBS:
             raise NotFound(f"no job named {name}")
-        return {"processed": push.send_due(self.store, clock.parse_instant(as_of))}
+        community = push.ANY_COMMUNITY if who.is_admin else who.community_id
+        return {"processed": push.send_due(self.store, clock.parse_instant(as_of), community,
+                                           wait=True)}
 
 
 def _handler_for(event_type):
     def handle(self, event):
-        self.deliver(event, handler=f"notifications.inbox.{event_type}")
+        self.deliver(event)
     handle.__doc__ = f"Put the {event_type} message in the inbox of everyone it concerns."
     return handles(event_type)(handle)
 

@@ -8,11 +8,14 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
+import pymongo
 import pytest
+from pymongo import monitoring
 
-from services.notifications import messaging
+from services.notifications import delivery, messaging
+from services.notifications.storage import NotificationsStore
 from shared import clock
 from shared.catalogue import CATALOGUE
 from shared.devstack import free_port
@@ -128,8 +131,34 @@ def test_a_webhook_that_fails_twice_gets_one_delivery_after_three_attempts(api, 
         assert len(receiver.received) == 3
         body, headers = receiver.received[-1]
         assert json.loads(body)["id"] == message["id"]
-        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        timestamp = headers["X-Linli-Timestamp"]
+        assert abs(time.time() - int(timestamp)) < 300
+        expected = "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
+                                        hashlib.sha256).hexdigest()
         assert headers["X-Linli-Signature"] == expected
+    finally:
+        receiver.close()
+
+
+def test_the_push_history_shows_the_owner_outcomes_not_urls_or_answers(api, people):
+    person = api.resident(people["community"]["id"])
+    receiver = Receiver(failures=1)
+    try:
+        hook = receiver.url + "?token=do-not-show"
+        api.put("/api/v1/notifications/preferences", {"webhook_url": hook}, person["token"])
+        publish("library.hold_ready", resident_id=person["id"], title="活着")
+        message = eventually(lambda: inbox(api, person, "library.hold_ready"))[0]
+
+        def delivered():
+            answer = api.get(f"/api/v1/notifications/{message['id']}/pushes", person["token"])
+            pushes = answer.json()
+            return pushes if pushes and pushes[0]["state"] == "delivered" else None
+        pushes = eventually(delivered, seconds=30)
+        assert "do-not-show" not in json.dumps(pushes)
+        assert set(pushes[0]) == {"id", "state", "attempts"}
+        assert [(a["outcome"], a["status_code"]) for a in pushes[0]["attempts"]] == [
+            ("rejected", 500), ("delivered", 200)]
+        assert all(set(a) == {"at", "ok", "status_code", "outcome"} for a in pushes[0]["attempts"])
     finally:
         receiver.close()
 
@@ -254,3 +283,153 @@ def test_a_stopped_notifications_service_catches_up(stack, api, people):
                              (reader, "library.loan_created"),
                              (member, "volunteer.request_dispatched")):
         assert len(eventually(lambda: inbox(api, person, category), seconds=30)) == 1, category
+
+
+def quiet_now():
+    """Quiet hours around now, and an instant after they end."""
+    now_local = clock.now().astimezone(clock.community_tz())
+    end_local = now_local + dt.timedelta(hours=1)
+    window = {"start": (now_local - dt.timedelta(hours=1)).strftime("%H:%M"),
+              "end": end_local.strftime("%H:%M")}
+    return window, clock.iso(end_local + dt.timedelta(minutes=1))
+
+
+def test_staff_push_job_sends_only_their_own_communitys_pushes(api, people):
+    ours, theirs = api.community(), api.community()
+    staff = api.staff(ours["id"])
+    window, after_quiet_hours = quiet_now()
+    neighbour, stranger = api.resident(ours["id"]), api.resident(theirs["id"])
+    to_neighbour, to_stranger = Receiver(), Receiver()
+    try:
+        for person, receiver in ((neighbour, to_neighbour), (stranger, to_stranger)):
+            api.put("/api/v1/notifications/preferences",
+                    {"webhook_url": receiver.url, "quiet_hours": window}, person["token"])
+            publish("library.loan_overdue", resident_id=person["id"], title="活着")
+            eventually(lambda: inbox(api, person, "library.loan_overdue"))
+        ran = api.post("/api/v1/admin/jobs/notifications-push", {"as_of": after_quiet_hours},
+                       staff["token"])
+        assert ran.status_code == 200, ran.text
+        assert len(to_neighbour.received) == 1
+        assert to_stranger.received == []
+        api.post("/api/v1/admin/jobs/notifications-push", {"as_of": after_quiet_hours},
+                 api.admin())
+        assert len(to_stranger.received) == 1
+    finally:
+        to_neighbour.close()
+        to_stranger.close()
+
+
+class DrippingReceiver(Receiver):
+    """Answers one header byte a second, forever: every single read succeeds."""
+
+    def __init__(self):
+        self.received, self.port, self.stop = [], free_port(), threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                receiver.received.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                while not receiver.stop.is_set():
+                    try:
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    receiver.stop.wait(1)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        super().close()
+
+
+def test_a_slow_webhook_does_not_hold_up_anyone_elses_push(api, people):
+    slow_person, person = (api.resident(people["community"]["id"]) for _ in range(2))
+    slow, receiver = DrippingReceiver(), Receiver()
+    try:
+        api.put("/api/v1/notifications/preferences", {"webhook_url": slow.url}, slow_person["token"])
+        api.put("/api/v1/notifications/preferences", {"webhook_url": receiver.url}, person["token"])
+        publish("library.hold_ready", resident_id=slow_person["id"], title="慢")
+        eventually(lambda: slow.received)
+        publish("library.hold_ready", resident_id=person["id"], title="快")
+        assert eventually(lambda: receiver.received)
+        slow_message = inbox(api, slow_person, "library.hold_ready")[0]
+
+        def timed_out():
+            pushes = api.get(f"/api/v1/notifications/{slow_message['id']}/pushes",
+                             slow_person["token"]).json()
+            return pushes and pushes[0]["attempts"] and pushes[0]["attempts"][0]
+        assert eventually(timed_out, seconds=40)["outcome"] == "timeout"
+    finally:
+        slow.close()
+        receiver.close()
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        if event.command_name not in ("hello", "isMaster", "ismaster", "ping", "endSessions"):
+            self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_nothing(stack):
+    """Was a preferences read and a 3-4 statement transaction (4-5 round trips)."""
+    commands = Commands()
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True,
+                                                   event_listeners=[commands]))
+    resident_id = "rt-" + uuid.uuid4().hex
+    store.save_preferences(resident_id, {"webhook_url": "http://127.0.0.1:9/hook"}, "c-rt")
+    events = [make_envelope("library.hold_ready", {
+        "hold_id": uuid.uuid4().hex, "resident_id": resident_id, "title_id": "t", "title": "活着",
+        "pickup_branch_id": "b", "branch_name": "书屋", "expires_at": clock.iso(clock.now())},
+        source="library") for _ in range(2)]
+
+    def deliver(event):  # what the service's handler does, step by step
+        recipients = messaging.direct_recipients(event)
+        preferences = store.preferences_of(recipients)
+        store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+                                            clock.community_tz()))
+    deliver(events[0])  # reads the preferences into the cache
+    commands.names.clear()
+    deliver(events[1])
+    assert commands.names == ["insert"]
+    commands.names.clear()
+    deliver(events[1])  # redelivered
+    assert commands.names == ["insert"]
+    mine = list(store.messages.find({"resident_id": resident_id}))
+    assert len(mine) == 2
+    assert all(m["push"]["state"] == "pending" and m["push"]["community_id"] == "c-rt"
+               for m in mine)
+
+
+def test_pushes_left_in_the_old_collection_are_moved_into_their_messages(stack):
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True))
+    message_id, push_id = uuid.uuid4().hex, uuid.uuid4().hex
+    now = clock.now()
+    store.messages.insert_one({"_id": message_id, "event_id": uuid.uuid4().hex,
+                               "resident_id": "old-" + message_id, "category": "library.hold_ready",
+                               "read": False, "created_at": now, "title": "t", "body": "b"})
+    store.db["pushes"].insert_one({
+        "_id": push_id, "message_id": message_id, "resident_id": "old-" + message_id,
+        "url": "http://127.0.0.1:9/hook", "state": "pending", "not_before": now,
+        "attempts": [{"at": now, "ok": False, "status_code": 500, "error": "HTTP 500"}]})
+    store.on_start()
+    store.on_start()  # a second replica starting: nothing changes
+    push = store.messages.find_one({"_id": message_id})["push"]
+    assert (push["state"], push["tries"], len(push["attempts"])) == ("pending", 1, 1)
+    assert store.db["pushes"].find_one({"_id": push_id}) is None

@@ -35,7 +35,8 @@ def mark_read(message_id):
 @blp.route("/notifications/<message_id>/pushes", methods=["GET"])
 @blp.response(200, schemas.Push(many=True))
 def pushes(message_id):
-    """Webhook delivery attempts of one of your messages."""
+    """The webhook push of one of your messages: its state and, per attempt, when, the
+    outcome and the HTTP status (not the URL, the answer or internal errors)."""
     return call("notifications", "pushes", actor(), message_id)
 
 
