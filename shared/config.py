@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_ADMIN_PHONE = "13800000000"
@@ -116,6 +117,11 @@ def check(s: Settings) -> Settings:
     if is_placeholder(s.admin_password):
         raise ConfigError("LINLI_ADMIN_PASSWORD is a published placeholder or default; set your "
                           "own in production.")
+    for variable, uri in (("AMQP_URI", s.amqp_uri), ("MONGO_URI", s.mongo_uri)):
+        password = urlsplit(uri).password
+        if password and is_placeholder(unquote(password)):
+            raise ConfigError(f"{variable} carries a published placeholder password; set a random "
+                              "one in production.")
     return s
 
 

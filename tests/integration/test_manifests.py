@@ -417,3 +417,68 @@ def test_compose_file_follows_the_compose_specification():
                    source.replace("condition: service_healthy", "condition: healthy", 1)):
         with pytest.raises(ValueError):
             compose_spec.PyOptions(apply_merge=True).from_yaml(broken).validate()
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def _published(port) -> str:
+    return port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port.get('published')}"
+
+
+def test_compose_publishes_ports_on_127_0_0_1_only():
+    published = [(name, _published(port)) for name, service in _compose()["services"].items()
+                 for port in service.get("ports", [])]
+    assert published, "the gateway at least is published"
+    for name, port in published:
+        assert port.startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+
+
+def test_compose_mongo_requires_authentication_with_a_keyfile():
+    services = _compose()["services"]
+    mongo = services["mongo"]
+    assert {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"} <= set(mongo["environment"])
+    assert "--keyFile" in mongo["command"] and "--replSet" in mongo["command"]
+    assert "-u" in mongo["healthcheck"]["test"][-1], "the healthcheck signs in"
+    for name in (*SERVICES, "gateway"):
+        uri = services[name]["environment"]["MONGO_URI"]
+        assert re.match(r"mongodb://\$\{MONGO_INITDB_ROOT_USERNAME[^}]*\}:\$\{MONGO_INITDB_ROOT_PASSWORD",
+                        uri), name
+        assert "authSource=admin" in uri and "replicaSet=rs0" in uri
+
+
+def test_compose_holds_no_literal_credentials():
+    secretive = re.compile(r"PASS|SECRET|KEY|_URI|_URL")
+    interpolation = re.compile(r"\$\{[^}]*\}")
+    for name, service in _compose()["services"].items():
+        assert "env_file" not in service, f"{name}: only the settings it needs, not all of .env"
+        for key, value in (service.get("environment") or {}).items():
+            if not secretive.search(key):
+                continue
+            literal = interpolation.sub("", str(value))
+            userinfo = re.findall(r"//([^@/]*)@", literal)
+            if userinfo:  # a URL: a user name may be literal, a password never
+                assert all(re.fullmatch(r"(linli-[a-z]+)?:", u) for u in userinfo), \
+                    f"{name}: {key} holds a literal password"
+            elif not key.endswith(("_URI", "_URL")):
+                assert literal == "", f"{name}: {key} holds a literal credential"
+
+
+def test_compose_gives_every_process_its_own_broker_user():
+    from shared import brokeraccess
+    services = _compose()["services"]
+    users = {}
+    for name in (*SERVICES, "gateway"):
+        uri = services[name]["environment"]["AMQP_URI"]
+        user, password = re.match(r"amqp://([^:]+):([^@]+)@", uri).groups()
+        assert user == brokeraccess.user_name(name)
+        assert password.startswith("${" + brokeraccess.password_variable(name))
+        users[name] = user
+        assert "RABBITMQ_MANAGEMENT_URL" not in services[name]["environment"], \
+            f"{name} must not hold the operators' broker credentials"
+    assert len(set(users.values())) == len(users)
+    setup = services["rabbitmq-setup"]["environment"]
+    assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(setup)
+    example = _read_env_file(ROOT / "deploy" / "env.example")
+    assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(example)

@@ -88,3 +88,11 @@ def test_development_runs_without_any_setting():
     s = check(load_settings({}))
     assert not s.production and s.secret == DEV_SECRET
     assert s.admin_password == DEFAULT_ADMIN_PASSWORD
+
+
+def test_production_refuses_placeholder_passwords_in_the_broker_and_database_addresses():
+    assert "AMQP_URI" in refusal(production(
+        AMQP_URI="amqp://linli-canteen:change-me-canteen@rabbitmq:5672/"))
+    assert "MONGO_URI" in refusal(production(
+        MONGO_URI="mongodb://linli:CHANGE-ME-mongo@mongo:27017/?replicaSet=rs0&authSource=admin"))
+    check(load_settings(production(MONGO_URI="mongodb://linli:Zq81pd0@mongo:27017/?authSource=admin")))
