@@ -132,3 +132,47 @@ def test_each_service_runs_under_its_own_broker_user_and_cannot_use_anothers_que
             stack.start_service(name)
         stack.wait_ready()
         _drop_users(uris)
+
+
+# --- the demo loader of `make run` ----------------------------------------------------
+
+def _seed_module():
+    import importlib
+    local = str(devstack.ROOT / "deploy" / "local")
+    if local not in sys.path:
+        sys.path.insert(0, local)
+    return importlib.import_module("seed")
+
+
+VOLATILE = ("outbox", "processed", "idempot", "attempt", "throttle", "signin", "sign_in", "lock")
+
+
+def _counts(stack) -> dict[str, int]:
+    import pymongo
+    client = pymongo.MongoClient(stack.mongo_uri)
+    counts = {}
+    for name in client.list_database_names():
+        if not name.startswith("linli_"):
+            continue
+        for collection in client[name].list_collection_names():
+            if not any(word in collection for word in VOLATILE):
+                counts[f"{name}.{collection}"] = client[name][collection].count_documents({})
+    return counts
+
+
+def test_the_demo_loads_after_readiness_and_a_second_run_adds_nothing(stack, capsys):
+    from tests.conftest import ADMIN_PASSWORD, ADMIN_PHONE
+    seed = _seed_module()
+    logins = seed.seed(stack.url, ADMIN_PHONE, ADMIN_PASSWORD, ready_seconds=60)
+    first = _counts(stack)
+    assert ("staff", seed.STAFF[0], seed.STAFF[1]) in logins
+    output = capsys.readouterr().out
+    assert "failed" not in output, output
+    assert seed.seed(stack.url, ADMIN_PHONE, ADMIN_PASSWORD, ready_seconds=60) == logins
+    assert _counts(stack) == first
+    output = capsys.readouterr().out
+    assert "failed" not in output and "already loaded" in output, output
+    admin = seed.sign_in(stack.url, ADMIN_PHONE, ADMIN_PASSWORD, "the admin")
+    api = seed.DemoApi(stack.url, admin)
+    named = [c for c in api.get("/communities").json() if c["name"] == seed.DEMO_COMMUNITY]
+    assert len(named) == 1
