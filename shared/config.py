@@ -39,7 +39,7 @@ class Settings:
     http_port: int
     secret: str
     admin_phone: str
-    admin_password: str
+    admin_password_setting: str  # read through admin_password, which checks it
     tz: str
     env: str
     rpc_timeout: float
@@ -56,6 +56,16 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def admin_password(self) -> str:
+        """The bootstrap admin's password. Only the process that creates the admin
+        (residents) holds it, so only there does production refuse to start without
+        one; a placeholder is refused wherever it is set (``check``)."""
+        if self.production and not self.admin_password_setting:
+            raise ConfigError("LINLI_ADMIN_PASSWORD must be set in production (the development "
+                              "default is public).")
+        return self.admin_password_setting
 
 
 def is_placeholder(value: str) -> bool:
@@ -76,7 +86,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # make run exports a generated secret; the fallback only serves a bare dev process
         secret=environ.get("LINLI_SECRET", "") or ("" if production else DEV_SECRET),
         admin_phone=environ.get("LINLI_ADMIN_PHONE", DEFAULT_ADMIN_PHONE),
-        admin_password=environ.get("LINLI_ADMIN_PASSWORD",
+        admin_password_setting=environ.get("LINLI_ADMIN_PASSWORD",
                                    "" if production else DEFAULT_ADMIN_PASSWORD),
         tz=environ.get("LINLI_TZ", "Asia/Shanghai"),
         env=env,
@@ -111,10 +121,7 @@ def check(s: Settings) -> Settings:
     if len(s.secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"LINLI_SECRET is {len(s.secret.encode())} bytes; production needs at "
                           f"least {MIN_SECRET_BYTES} random bytes.")
-    if not s.admin_password:
-        raise ConfigError("LINLI_ADMIN_PASSWORD must be set in production (the development "
-                          "default is public).")
-    if is_placeholder(s.admin_password):
+    if s.admin_password_setting and is_placeholder(s.admin_password_setting):
         raise ConfigError("LINLI_ADMIN_PASSWORD is a published placeholder or default; set your "
                           "own in production.")
     for variable, uri in (("AMQP_URI", s.amqp_uri), ("MONGO_URI", s.mongo_uri)):

@@ -42,10 +42,33 @@ def test_production_starts_with_a_real_secret_and_admin_password():
     assert s.production and s.secret == GOOD_SECRET and s.admin_password == GOOD_PASSWORD
 
 
-def test_production_refuses_to_start_without_an_admin_password():
+def test_production_refuses_to_create_the_admin_without_an_admin_password():
     environ = production()
     del environ["LINLI_ADMIN_PASSWORD"]
-    assert "LINLI_ADMIN_PASSWORD must be set" in refusal(environ)
+    s = check(load_settings(environ))  # services other than residents never hold it
+    with pytest.raises(ConfigError, match="LINLI_ADMIN_PASSWORD must be set"):
+        s.admin_password  # what residents reads at start to create the admin
+
+
+def test_residents_refuses_to_start_in_production_without_an_admin_password(monkeypatch):
+    """The residents store creates the admin at start from settings().admin_password."""
+    from shared import config
+    from services.residents import storage
+    environ = production()
+    del environ["LINLI_ADMIN_PASSWORD"]
+    monkeypatch.delenv("LINLI_ADMIN_PASSWORD", raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    config.settings.cache_clear()
+    created = []
+    monkeypatch.setattr(storage.ResidentsStore, "ensure_admin",
+                        lambda self, phone, password: created.append(phone), raising=False)
+    try:
+        with pytest.raises(ConfigError, match="LINLI_ADMIN_PASSWORD"):
+            storage.ResidentsStore.on_start(object.__new__(storage.ResidentsStore))
+    finally:
+        config.settings.cache_clear()
+    assert created == []
 
 
 def test_production_refuses_the_public_default_admin_password():
