@@ -3,6 +3,12 @@ import os
 import shutil
 import tempfile
 
+from shared.config import settings
+
+# Refuse to start on unsafe settings (in production: a placeholder secret, no admin
+# password) rather than log a warning from inside a worker.
+settings()
+
 bind = f"{os.environ.get('LINLI_HTTP_HOST', '0.0.0.0')}:{os.environ.get('LINLI_HTTP_PORT', '8000')}"
 workers = int(os.environ.get("LINLI_GATEWAY_WORKERS", "2"))
 worker_class = "gthread"

@@ -1,11 +1,35 @@
-"""Configuration from the environment (the table in API.md), read in one place."""
+"""Configuration from the environment (the table in README.md), read in one place.
+
+``settings()`` is what every process uses: the values, checked. In production
+(``LINLI_ENV=production``) a process refuses to start with a missing, short or
+placeholder ``LINLI_SECRET``, or without a real ``LINLI_ADMIN_PASSWORD``: the defaults
+and the examples in ``deploy/`` are public, so anyone could sign tokens or sign in as
+the admin with them."""
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_ADMIN_PHONE = "13800000000"
-DEFAULT_ADMIN_PASSWORD = "linli-admin-2026"
+DEFAULT_ADMIN_PASSWORD = "linli-admin-2026"  # development only: printed by `make run`
+DEV_SECRET = "dev-only-insecure-secret-never-for-production"
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_BYTES = 32
+# Values published in deploy/env.example and deploy/k8s/overlays/production/
+# secrets.env.example (a unit test keeps this list and those files in step), plus the
+# development defaults. Anything containing "change-me" counts as a placeholder too.
+PLACEHOLDERS = frozenset({
+    DEV_SECRET, DEFAULT_ADMIN_PASSWORD,
+    "change-me-to-64-random-characters", "change-me-too", "change-me-as-well",
+    "CHANGE-ME-token-signing-key-64-random-characters", "CHANGE-ME-admin-password",
+    "CHANGE-ME-broker-password",
+})
+
+
+class ConfigError(RuntimeError):
+    """A setting that must not be used; the message is one sentence saying which and why."""
 
 
 @dataclass(frozen=True)
@@ -15,39 +39,102 @@ class Settings:
     http_port: int
     secret: str
     admin_phone: str
-    admin_password: str
+    admin_password_setting: str  # read through admin_password, which checks it
     tz: str
     env: str
     rpc_timeout: float
     token_ttl_seconds: int
     argon2_profile: str
+    max_workers: int = 20
+    amqp_heartbeat: int = 30
+    event_max_attempts: int = 12
+    event_backoff_ms: int = 1000
+    event_backoff_max_ms: int = 300_000
+    quorum_queues: bool = False
+    rabbitmq_management_url: str = ""
 
     @property
     def production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def admin_password(self) -> str:
+        """The bootstrap admin's password. Only the process that creates the admin
+        (residents) holds it, so only there does production refuse to start without
+        one; a placeholder is refused wherever it is set (``check``)."""
+        if self.production and not self.admin_password_setting:
+            raise ConfigError("LINLI_ADMIN_PASSWORD must be set in production (the development "
+                              "default is public).")
+        return self.admin_password_setting
+
+
+def is_placeholder(value: str) -> bool:
+    """A value everyone can read in this repository (or an obvious stand-in for one)."""
+    lowered = value.strip().lower()
+    return (value.strip() in PLACEHOLDERS or "change-me" in lowered or "changeme" in lowered
+            or lowered in {p.lower() for p in PLACEHOLDERS})
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """The settings named by ``environ``, unchecked (``check`` says what may not run)."""
+    env = environ.get("LINLI_ENV", "development")
+    production = env == "production"
+    return Settings(
+        amqp_uri=environ.get("AMQP_URI", DEFAULT_AMQP_URI),
+        mongo_uri=environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+        http_port=int(environ.get("LINLI_HTTP_PORT", "8000")),
+        # make run exports a generated secret; the fallback only serves a bare dev process
+        secret=environ.get("LINLI_SECRET", "") or ("" if production else DEV_SECRET),
+        admin_phone=environ.get("LINLI_ADMIN_PHONE", DEFAULT_ADMIN_PHONE),
+        admin_password_setting=environ.get("LINLI_ADMIN_PASSWORD",
+                                   "" if production else DEFAULT_ADMIN_PASSWORD),
+        tz=environ.get("LINLI_TZ", "Asia/Shanghai"),
+        env=env,
+        rpc_timeout=float(environ.get("LINLI_RPC_TIMEOUT", "5")),
+        token_ttl_seconds=int(environ.get("LINLI_TOKEN_TTL", str(12 * 3600))),
+        argon2_profile=environ.get("LINLI_ARGON2_PROFILE", "default"),
+        max_workers=int(environ.get("LINLI_MAX_WORKERS", "20")),
+        amqp_heartbeat=int(environ.get("LINLI_AMQP_HEARTBEAT", "30")),
+        event_max_attempts=int(environ.get("LINLI_EVENT_MAX_ATTEMPTS", "12")),
+        event_backoff_ms=int(environ.get("LINLI_EVENT_BACKOFF_MS", "1000")),
+        event_backoff_max_ms=int(environ.get("LINLI_EVENT_BACKOFF_MAX_MS", "300000")),
+        quorum_queues=environ.get("LINLI_QUORUM_QUEUES", "0") == "1",
+        rabbitmq_management_url=environ.get("RABBITMQ_MANAGEMENT_URL", ""),
+    )
+
+
+def check(s: Settings) -> Settings:
+    """``s`` if it may run; otherwise ConfigError with one sentence naming the variable."""
+    if s.env not in ENVIRONMENTS:
+        raise ConfigError(f"LINLI_ENV is {s.env!r}; use one of {', '.join(ENVIRONMENTS)}.")
+    if s.event_max_attempts < 1 or s.event_backoff_ms < 1 or s.event_backoff_max_ms < s.event_backoff_ms:
+        raise ConfigError("LINLI_EVENT_MAX_ATTEMPTS and LINLI_EVENT_BACKOFF_MS must be at least 1 "
+                          "and LINLI_EVENT_BACKOFF_MAX_MS at least LINLI_EVENT_BACKOFF_MS.")
+    if not s.production:
+        return s
+    if not s.secret:
+        raise ConfigError("LINLI_SECRET must be set in production (generate one with "
+                          "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+    if is_placeholder(s.secret):
+        raise ConfigError("LINLI_SECRET is a published placeholder; set a random value of at "
+                          f"least {MIN_SECRET_BYTES} bytes in production.")
+    if len(s.secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"LINLI_SECRET is {len(s.secret.encode())} bytes; production needs at "
+                          f"least {MIN_SECRET_BYTES} random bytes.")
+    if s.admin_password_setting and is_placeholder(s.admin_password_setting):
+        raise ConfigError("LINLI_ADMIN_PASSWORD is a published placeholder or default; set your "
+                          "own in production.")
+    for variable, uri in (("AMQP_URI", s.amqp_uri), ("MONGO_URI", s.mongo_uri)):
+        password = urlsplit(uri).password
+        if password and is_placeholder(unquote(password)):
+            raise ConfigError(f"{variable} carries a published placeholder password; set a random "
+                              "one in production.")
+    return s
+
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    env = os.environ.get("LINLI_ENV", "development")
-    secret = os.environ.get("LINLI_SECRET", "")
-    if not secret:
-        if env == "production":
-            raise RuntimeError("LINLI_SECRET must be set in production")
-        secret = "dev-only-insecure-secret-never-for-production"  # make run exports a generated one
-    return Settings(
-        amqp_uri=os.environ.get("AMQP_URI", DEFAULT_AMQP_URI),
-        mongo_uri=os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
-        http_port=int(os.environ.get("LINLI_HTTP_PORT", "8000")),
-        secret=secret,
-        admin_phone=os.environ.get("LINLI_ADMIN_PHONE", DEFAULT_ADMIN_PHONE),
-        admin_password=os.environ.get("LINLI_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
-        tz=os.environ.get("LINLI_TZ", "Asia/Shanghai"),
-        env=env,
-        rpc_timeout=float(os.environ.get("LINLI_RPC_TIMEOUT", "5")),
-        token_ttl_seconds=int(os.environ.get("LINLI_TOKEN_TTL", str(12 * 3600))),
-        argon2_profile=os.environ.get("LINLI_ARGON2_PROFILE", "default"),
-    )
+    return check(load_settings(os.environ))
 
 
 def nameko_config() -> dict:
@@ -56,6 +143,6 @@ def nameko_config() -> dict:
     return {
         "AMQP_URI": s.amqp_uri,
         "serializer": "json",
-        "max_workers": int(os.environ.get("LINLI_MAX_WORKERS", "20")),
-        "HEARTBEAT": int(os.environ.get("LINLI_AMQP_HEARTBEAT", "30")),
+        "max_workers": s.max_workers,
+        "HEARTBEAT": s.amqp_heartbeat,
     }

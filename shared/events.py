@@ -15,7 +15,6 @@ Wire layout (compatible with nameko's own ``event_handler``):
 import datetime as dt
 import json
 import logging
-import os
 import threading
 import traceback
 import uuid
@@ -105,13 +104,23 @@ def publisher() -> Publisher:
 
 
 def max_attempts() -> int:
-    return int(os.environ.get("LINLI_EVENT_MAX_ATTEMPTS", "5"))
+    """Attempts before the dead-letter queue (``LINLI_EVENT_MAX_ATTEMPTS``)."""
+    return settings().event_max_attempts
 
 
 def backoff_ms(attempt: int) -> int:
-    """Delay before attempt ``attempt + 1``: base, 2x base, 4x base ... capped."""
-    base = int(os.environ.get("LINLI_EVENT_BACKOFF_MS", "1000"))
-    return min(base * 2 ** (attempt - 1), 5 * 60 * 1000)
+    """Delay after failed attempt ``attempt``: base, 2x base, 4x base ... capped at
+    ``LINLI_EVENT_BACKOFF_MAX_MS``."""
+    s = settings()
+    return min(s.event_backoff_ms * 2 ** (attempt - 1), s.event_backoff_max_ms)
+
+
+def outage_survived_ms() -> int:
+    """How long a dependency may be down before a failing event is parked: the sum of
+    the delays between the attempts (the first attempt is immediate). With the
+    defaults (12 attempts, 1 s doubling, capped at 5 min): 1+2+...+256 s + 2 x 300 s
+    = 1,111 s, about 18.5 minutes."""
+    return sum(backoff_ms(attempt) for attempt in range(1, max_attempts()))
 
 
 def queue_type() -> dict:
@@ -119,7 +128,7 @@ def queue_type() -> dict:
     quorum queues, replicated across a RabbitMQ cluster. Off by default so a broker
     that already holds classic queues of the same names keeps working (a queue's type
     cannot change; switching needs the queues drained and deleted first)."""
-    if os.environ.get("LINLI_QUORUM_QUEUES", "0") == "1":
+    if settings().quorum_queues:
         return {"x-queue-type": "quorum"}
     return {}
 

@@ -2,8 +2,9 @@
 
 Uses MONGO_URI if set, otherwise starts SecantusDB with its data under var/mongo
 (kept across runs); runs every service (replicas from SCALE="canteen=3 library=2")
-and the gateway under honcho; creates the bootstrap admin (the residents service
-does, at start); loads the demo data once; prints where to go and how to log in.
+and the gateway under honcho, on a RabbitMQ vhost of this checkout's own (see
+localbroker.py); creates the bootstrap admin (the residents service does, at start);
+loads the demo data once ready (idempotent); prints where to go and how to log in.
 Ctrl-C stops every process it started and nothing else."""
 import os
 import secrets
@@ -11,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from honcho.manager import Manager  # noqa: E402
 from honcho.printer import Printer  # noqa: E402
 
+import localbroker  # noqa: E402  (deploy/local/localbroker.py)
+from seed import SeedError, seed  # noqa: E402  (deploy/local/seed.py)
 from shared import devstack  # noqa: E402
-from seed import seed  # noqa: E402  (deploy/local/seed.py)
-from shared.config import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_PHONE  # noqa: E402
+from shared.config import load_settings  # noqa: E402
 
 VAR = ROOT / "var"
 
@@ -49,7 +50,7 @@ def replicas() -> dict[str, int]:
 def start_database() -> tuple[str, subprocess.Popen | None]:
     if os.environ.get("MONGO_URI"):
         return os.environ["MONGO_URI"], None
-    port = int(os.environ.get("LINLI_MONGO_PORT", "27017"))
+    port = int(os.environ.get("LINLI_MONGO_PORT", "27017"))  # make run only: not in Settings
     if devstack.port_answers("127.0.0.1", port):
         port = devstack.free_port()
     storage = VAR / "mongo"
@@ -65,12 +66,15 @@ def start_database() -> tuple[str, subprocess.Popen | None]:
 
 def main():
     VAR.mkdir(exist_ok=True)
+    configured = load_settings(os.environ)
+    broker = localbroker.prepare(configured.amqp_uri, ROOT)
+    print(f"broker: RabbitMQ vhost '{broker.vhost}', {broker.why}")
     mongo_uri, database = start_database()
-    http_port = int(os.environ.get("LINLI_HTTP_PORT", "8000"))
+    http_port = configured.http_port
     env = devstack.base_env(
-        MONGO_URI=mongo_uri, LINLI_SECRET=os.environ.get("LINLI_SECRET") or secret(),
-        LINLI_ADMIN_PHONE=os.environ.get("LINLI_ADMIN_PHONE", DEFAULT_ADMIN_PHONE),
-        LINLI_ADMIN_PASSWORD=os.environ.get("LINLI_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
+        AMQP_URI=broker.amqp_uri, MONGO_URI=mongo_uri,
+        LINLI_SECRET=os.environ.get("LINLI_SECRET") or secret(),
+        LINLI_ADMIN_PHONE=configured.admin_phone, LINLI_ADMIN_PASSWORD=configured.admin_password,
         LINLI_SERVICES=",".join(devstack.available_services()))
     manager = Manager(Printer(sys.stdout))
     for name, count in replicas().items():
@@ -100,24 +104,18 @@ def stop_broker_if_we_started_it():
 
 
 def welcome(http_port: int, env: dict):
-    import requests
-
     base = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/readyz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    else:
-        print("Linli did not become ready in 3 minutes; see the logs above and /readyz.")
-        return
-    logins = seed(base, env["LINLI_ADMIN_PHONE"], env["LINLI_ADMIN_PASSWORD"])
+    try:
+        logins = seed(base, env["LINLI_ADMIN_PHONE"], env["LINLI_ADMIN_PASSWORD"])
+    except SeedError as exc:  # the system keeps running; say what is missing
+        print(f"{exc}\nSee the logs above and {base}/readyz; the next `make run` loads what "
+              "is missing.", flush=True)
+        logins = []
     lines = [
         "", "=" * 64, f"Linli is running: {base}/api/v1",
         f"API docs: {base}/docs    (spec: {base}/openapi.json)",
+        f"Broker vhost: {localbroker.named_vhost(env['AMQP_URI']) or '/'} "
+        "(tools such as `python -m shared.dlq` need AMQP_URI with it)",
         f"Admin: {env['LINLI_ADMIN_PHONE']} / {env['LINLI_ADMIN_PASSWORD']}",
         *[f"{role}: {phone} / {password}" for role, phone, password in logins],
         "Ctrl-C stops everything.", "=" * 64, "",

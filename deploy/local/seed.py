@@ -1,9 +1,16 @@
-"""Demo data, loaded once through the public HTTP API (so it also proves the API).
+"""Demo data, loaded through the public HTTP API (so it also proves the API).
 
 A community with staff and residents; then each service's own ``demo.load`` adds its
-part (menus, library, teams, rewards). Running it again changes nothing."""
+part (menus, library, teams, rewards). It first waits until every service is ready,
+checks every answer (a failure names the step, never a KeyError), and is idempotent:
+what exists is found rather than created again, and a service whose demo data is
+already there is skipped, so a second ``make run`` on the same database adds nothing.
+
+    python deploy/local/seed.py http://127.0.0.1:8000 <admin phone> <admin password>
+"""
 import importlib
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -22,6 +29,49 @@ RESIDENTS = [
     ("13800000014", "demo-pass-2026", "陈志强", "1988-06-30", ["delivery_rider"]),
     ("13800000015", "demo-pass-2026", "赵敏", "1963-02-25", []),
 ]
+# What each service's demo.load creates first: when the community already has it, the
+# service's demo data is there (a service's demo module may instead define
+# ``is_loaded(api, community_id, staff_token)``).
+LOADED_WHEN_PRESENT = {
+    "canteen": "/canteen/sites?community_id={community_id}",
+    "library": "/library/branches?community_id={community_id}",
+    "volunteer": "/volunteer/teams?community_id={community_id}",
+}
+
+
+class SeedError(RuntimeError):
+    """A demo step that failed; the message names the step and the answer."""
+
+
+def expect(answer, step: str, *statuses):
+    """The JSON of ``answer``, or SeedError naming ``step`` when the status is not one
+    of ``statuses`` (default 200 or 201) or the body is not JSON."""
+    if answer.status_code not in (statuses or (200, 201)):
+        raise SeedError(f"demo data: {step} failed: {answer.status_code} {answer.text[:300]}")
+    try:
+        return answer.json()
+    except ValueError as exc:
+        raise SeedError(f"demo data: {step} answered {answer.status_code} without JSON") from exc
+
+
+def wait_until_ready(base: str, seconds: float = 180, interval: float = 1.0):
+    """Return once /readyz answers 200 (every service, the broker and the database up);
+    SeedError naming what is still down after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    last = "no answer"
+    while True:
+        try:
+            answer = requests.get(base.rstrip("/") + "/readyz", timeout=5)
+            if answer.status_code == 200:
+                return
+            details = answer.json().get("error", {}).get("details", {})
+            down = sorted(name for name, state in details.items() if state != "ok")
+            last = "down: " + ", ".join(down) if down else f"{answer.status_code}"
+        except (requests.RequestException, ValueError, AttributeError) as exc:
+            last = str(exc)
+        if time.monotonic() >= deadline:
+            raise SeedError(f"demo data: Linli was not ready within {seconds:.0f} s ({last})")
+        time.sleep(interval)
 
 
 class DemoApi:
@@ -47,41 +97,82 @@ class DemoApi:
         return self.request("GET", path, None, token)
 
 
-def _token(base, phone, password):
-    answer = requests.post(base + "/api/v1/auth/token", json={"phone": phone, "password": password},
-                           timeout=30)
-    answer.raise_for_status()
-    return answer.json()["access_token"]
+def sign_in(base: str, phone: str, password: str, who: str) -> str:
+    answer = requests.post(base.rstrip("/") + "/api/v1/auth/token",
+                           json={"phone": phone, "password": password}, timeout=30)
+    body = expect(answer, f"signing in {who} ({phone})")
+    if not isinstance(body, dict) or "access_token" not in body:
+        raise SeedError(f"demo data: signing in {who} ({phone}) answered without a token")
+    return body["access_token"]
 
 
-def seed(base: str, admin_phone: str, admin_password: str):
-    """Load the demo once; return the demo logins as (role, phone, password)."""
-    api = DemoApi(base, _token(base, admin_phone, admin_password))
+def _community(api: DemoApi) -> dict:
+    communities = expect(api.get("/communities"), "listing communities")
+    found = [c for c in communities if c.get("name") == DEMO_COMMUNITY]
+    if found:
+        return found[0]
+    return expect(api.post("/communities", {"name": DEMO_COMMUNITY, "district": "和平区"}),
+                  f"creating the community {DEMO_COMMUNITY}")
+
+
+def _has_items(body) -> bool:
+    items = body.get("items") if isinstance(body, dict) else body
+    return bool(items)
+
+
+def service_demo_loaded(api: DemoApi, service: str, demo, community_id: str, staff_token: str) -> bool:
+    if hasattr(demo, "is_loaded"):
+        return bool(demo.is_loaded(api, community_id, staff_token))
+    probe = LOADED_WHEN_PRESENT.get(service)
+    if probe is None:
+        return False
+    return _has_items(expect(api.get(probe.format(community_id=community_id), staff_token),
+                             f"checking the {service} demo data"))
+
+
+def seed(base: str, admin_phone: str, admin_password: str, ready_seconds: float = 180):
+    """Load what is missing of the demo; return the demo logins as (role, phone, password)."""
+    wait_until_ready(base, ready_seconds)
+    api = DemoApi(base, sign_in(base, admin_phone, admin_password, "the admin"))
     logins = [("staff", STAFF[0], STAFF[1])] + [("resident", r[0], r[1]) for r in RESIDENTS[:3]]
-    communities = api.get("/communities").json()
-    if any(c["name"] == DEMO_COMMUNITY for c in communities):
-        print("demo data: already loaded")
-        return logins
-    community = api.post("/communities", {"name": DEMO_COMMUNITY, "district": "和平区"}).json()
-    api.post("/staff", {"phone": STAFF[0], "password": STAFF[1], "name": STAFF[2],
-                        "community_id": community["id"]})
-    staff_token = _token(base, STAFF[0], STAFF[1])
+    community = _community(api)
+    expect(api.post("/staff", {"phone": STAFF[0], "password": STAFF[1], "name": STAFF[2],
+                               "community_id": community["id"]}),
+           f"creating the staff account {STAFF[0]}", 201, 409)
+    staff_token = sign_in(base, STAFF[0], STAFF[1], "the demo staff member")
     resident_tokens = []
     for phone, password, name, born, groups in RESIDENTS:
-        person = api.post("/auth/register", {
+        expect(api.post("/auth/register", {
             "phone": phone, "password": password, "name": name, "birth_date": born,
-            "community_id": community["id"], "building": "3号楼", "unit": "1单元"}).json()
+            "community_id": community["id"], "building": "3号楼", "unit": "1单元"}),
+            f"registering the resident {phone}", 201, 409)
+        token = sign_in(base, phone, password, f"the resident {name}")
         if groups:
-            api.patch(f"/residents/{person['id']}", {"groups": groups}, staff_token)
-        resident_tokens.append(_token(base, phone, password))
+            person = expect(api.get("/me", token), f"reading the resident {phone}")
+            expect(api.patch(f"/residents/{person['id']}", {"groups": groups}, staff_token),
+                   f"setting the groups of {phone}")
+        resident_tokens.append(token)
     for service in available_services():
         try:
             demo = importlib.import_module(f"services.{service}.demo")
         except ModuleNotFoundError:
             continue
+        if service_demo_loaded(api, service, demo, community["id"], staff_token):
+            print(f"demo data: {service} already loaded")
+            continue
         try:
             demo.load(api, community["id"], staff_token, resident_tokens)
             print(f"demo data: {service} loaded")
-        except Exception as exc:  # demo data must never stop the system from running
+        except Exception as exc:  # one service's demo must not stop the others
             print(f"demo data: {service} failed: {exc}")
     return logins
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__.strip().splitlines()[-1].strip())
+    try:
+        for role, phone, password in seed(*sys.argv[1:4]):
+            print(f"{role}: {phone} / {password}")
+    except SeedError as exc:
+        sys.exit(str(exc))

@@ -29,8 +29,11 @@ CLUSTER_SCOPED = {"Namespace", "PersistentVolume", "StorageClass", "ClusterRole"
                   "ClusterRoleBinding", "CustomResourceDefinition", "IngressClass"}
 # The schemas accept any string for a quantity; the API server does not.
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+PROCESSES = (*SERVICES, "gateway")
 SECRET_KEYS = {"LINLI_SECRET", "LINLI_ADMIN_PHONE", "LINLI_ADMIN_PASSWORD",
-               "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS"}
+               "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS",
+               "MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD", "MONGO_REPLICA_KEY",
+               *(f"LINLI_AMQP_PASSWORD_{p.upper()}" for p in PROCESSES)}
 
 
 # --- a small kustomize ----------------------------------------------------------------
@@ -316,19 +319,84 @@ def test_labels_selectors_and_references_are_consistent(rendered):
                     assert ref["key"] in secret["stringData"], ref
 
 
+def _secret_refs(container) -> dict[str, str]:
+    return {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})}
+
+
 def test_environment_reaches_every_linli_process(rendered):
     _, objects = rendered
     config = of_kind(objects, "ConfigMap")["linli-config"]["data"]
     assert config["LINLI_ENV"] == "production"
-    assert {"MONGO_URI", "LINLI_TZ", "LINLI_AMQP_HOST"} <= set(config)
-    assert "replicaSet=rs0" in config["MONGO_URI"]
-    for name in (*SERVICES, "gateway"):
+    assert {"LINLI_MONGO_HOSTS", "LINLI_TZ", "LINLI_AMQP_HOST"} <= set(config)
+    assert "MONGO_URI" not in config, "assembled with the credentials in each Deployment"
+    for name in PROCESSES:
         container = of_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]
-        refs = {k: v["name"] for source in container["envFrom"] for k, v in source.items()}
-        assert refs == {"configMapRef": "linli-config", "secretRef": "linli-secrets"}
+        assert container["envFrom"] == [{"configMapRef": {"name": "linli-config"}}], \
+            f"{name}: only its own keys of the Secret, never all of them"
         env = {e["name"]: e.get("value", "") for e in container["env"]}
-        assert env["AMQP_URI"].startswith("amqp://$(RABBITMQ_DEFAULT_USER):$(RABBITMQ_DEFAULT_PASS)@")
+        assert env["AMQP_URI"] == f"amqp://linli-{name}:$(LINLI_AMQP_PASSWORD)@$(LINLI_AMQP_HOST)/"
+        assert env["MONGO_URI"] == ("mongodb://$(MONGO_USERNAME):$(MONGO_PASSWORD)@$(LINLI_MONGO_HOSTS)"
+                                    "/?replicaSet=rs0&authSource=admin")
+        refs = _secret_refs(container)
+        assert refs["LINLI_AMQP_PASSWORD"] == f"LINLI_AMQP_PASSWORD_{name.upper()}"
+        assert refs["MONGO_USERNAME"] == "MONGO_INITDB_ROOT_USERNAME"
+        assert refs["MONGO_PASSWORD"] == "MONGO_INITDB_ROOT_PASSWORD"
+        assert refs["LINLI_SECRET"] == "LINLI_SECRET"
+        assert "RABBITMQ_DEFAULT_PASS" not in refs.values(), f"{name}: no operators' broker password"
+        assert ("LINLI_ADMIN_PASSWORD" in refs.values()) == (name == "residents")
+        names = [e["name"] for e in container["env"]]
+        for uri in ("AMQP_URI", "MONGO_URI"):  # $(VAR) expands only from earlier entries
+            assert all(names.index(v) < names.index(uri) for v in
+                       re.findall(r"\$\((\w+)\)", env[uri]) if v in names)
         assert container["image"].split(":")[0].endswith("linli")
+
+
+def test_every_process_has_its_own_broker_user_in_kubernetes():
+    from shared import brokeraccess
+    objects = render(PRODUCTION)
+    users = {}
+    for name in PROCESSES:
+        container = of_kind(objects, "Deployment")[name]["spec"]["template"]["spec"]["containers"][0]
+        uri = next(e["value"] for e in container["env"] if e["name"] == "AMQP_URI")
+        users[name] = re.match(r"amqp://([^:]+):", uri).group(1)
+        assert users[name] == brokeraccess.user_name(name)
+    assert len(set(users.values())) == len(PROCESSES)
+    init = of_kind(objects, "StatefulSet")["rabbitmq"]["spec"]["template"]["spec"]["initContainers"][0]
+    assert "shared.brokeraccess users-file" in init["command"][-1]
+    assert init["image"].split(":")[0].endswith("linli")
+    assert set(_secret_refs(init).values()) >= {brokeraccess.password_variable(p)
+                                                for p in brokeraccess.PROCESSES}
+
+
+def test_kubernetes_mongo_requires_authentication_with_a_keyfile():
+    objects = render(PRODUCTION)
+    pod = of_kind(objects, "StatefulSet")["mongo"]["spec"]["template"]["spec"]
+    mongo = pod["containers"][0]
+    assert "command" not in mongo, "the image's entrypoint creates the root user"
+    args = mongo["args"]
+    assert args[0] == "mongod" and args[args.index("--keyFile") + 1] == "/etc/mongo/keyfile"
+    assert _secret_refs(mongo) == {"MONGO_INITDB_ROOT_USERNAME": "MONGO_INITDB_ROOT_USERNAME",
+                                   "MONGO_INITDB_ROOT_PASSWORD": "MONGO_INITDB_ROOT_PASSWORD"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["replica-key"]["secret"]["items"] == [{"key": "MONGO_REPLICA_KEY", "path": "keyfile"}]
+    assert "chmod 400" in pod["initContainers"][0]["command"][-1]
+    job = of_kind(objects, "Job")["mongo-init-replicaset"]["spec"]["template"]["spec"]["containers"][0]
+    assert '-u "$MONGO_INITDB_ROOT_USERNAME"' in job["command"][-1]
+    assert set(_secret_refs(job)) == {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"}
+
+
+def test_kubernetes_manifests_hold_no_literal_credentials():
+    for obj in render(BASE):
+        spec = _pod_spec(obj)
+        for container in (spec.get("initContainers", []) + spec["containers"]) if spec else []:
+            for var in container.get("env", []):
+                value = var.get("value", "")
+                for userinfo in re.findall(r"//([^@/]*)@", value):
+                    assert re.fullmatch(r"(\$\(\w+\)|linli-[a-z]+):\$\(\w+\)", userinfo), \
+                        f"{obj['metadata']['name']}: {var['name']} holds a literal credential"
+                if re.search(r"PASS|SECRET|KEY", var["name"]):
+                    assert "valueFrom" in var, f"{obj['metadata']['name']}: {var['name']} is literal"
 
 
 def test_production_overlay_changes_what_it_should():
@@ -369,14 +437,15 @@ def test_rabbitmq_and_mongo_statefulsets():
     assert "rabbitmq_management" in config["enabled_plugins"]
     mongo = of_kind(objects, "StatefulSet")["mongo"]
     assert mongo["spec"]["replicas"] == 3
-    command = mongo["spec"]["template"]["spec"]["containers"][0]["command"]
-    assert command[command.index("--replSet") + 1] == "rs0"
+    args = mongo["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--replSet") + 1] == "rs0"
     job = of_kind(objects, "Job")["mongo-init-replicaset"]
     script = "\n".join(job["spec"]["template"]["spec"]["containers"][0]["command"])
     assert "rs.initiate" in script
     for n in range(3):
         assert f"mongo-{n}.mongo:27017" in script
-        assert f"mongo-{n}.mongo:27017" in of_kind(objects, "ConfigMap")["linli-config"]["data"]["MONGO_URI"]
+        assert f"mongo-{n}.mongo:27017" in of_kind(objects, "ConfigMap")["linli-config"]["data"][
+            "LINLI_MONGO_HOSTS"]
 
 
 def test_rabbitmq_definitions_are_minimal_and_free_of_credentials():
@@ -417,3 +486,68 @@ def test_compose_file_follows_the_compose_specification():
                    source.replace("condition: service_healthy", "condition: healthy", 1)):
         with pytest.raises(ValueError):
             compose_spec.PyOptions(apply_merge=True).from_yaml(broken).validate()
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def _published(port) -> str:
+    return port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port.get('published')}"
+
+
+def test_compose_publishes_ports_on_127_0_0_1_only():
+    published = [(name, _published(port)) for name, service in _compose()["services"].items()
+                 for port in service.get("ports", [])]
+    assert published, "the gateway at least is published"
+    for name, port in published:
+        assert port.startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+
+
+def test_compose_mongo_requires_authentication_with_a_keyfile():
+    services = _compose()["services"]
+    mongo = services["mongo"]
+    assert {"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"} <= set(mongo["environment"])
+    assert "--keyFile" in mongo["command"] and "--replSet" in mongo["command"]
+    assert "-u" in mongo["healthcheck"]["test"][-1], "the healthcheck signs in"
+    for name in (*SERVICES, "gateway"):
+        uri = services[name]["environment"]["MONGO_URI"]
+        assert re.match(r"mongodb://\$\{MONGO_INITDB_ROOT_USERNAME[^}]*\}:\$\{MONGO_INITDB_ROOT_PASSWORD",
+                        uri), name
+        assert "authSource=admin" in uri and "replicaSet=rs0" in uri
+
+
+def test_compose_holds_no_literal_credentials():
+    secretive = re.compile(r"PASS|SECRET|KEY|_URI|_URL")
+    interpolation = re.compile(r"\$\{[^}]*\}")
+    for name, service in _compose()["services"].items():
+        assert "env_file" not in service, f"{name}: only the settings it needs, not all of .env"
+        for key, value in (service.get("environment") or {}).items():
+            if not secretive.search(key):
+                continue
+            literal = interpolation.sub("", str(value))
+            userinfo = re.findall(r"//([^@/]*)@", literal)
+            if userinfo:  # a URL: a user name may be literal, a password never
+                assert all(re.fullmatch(r"(linli-[a-z]+)?:", u) for u in userinfo), \
+                    f"{name}: {key} holds a literal password"
+            elif not key.endswith(("_URI", "_URL")):
+                assert literal == "", f"{name}: {key} holds a literal credential"
+
+
+def test_compose_gives_every_process_its_own_broker_user():
+    from shared import brokeraccess
+    services = _compose()["services"]
+    users = {}
+    for name in (*SERVICES, "gateway"):
+        uri = services[name]["environment"]["AMQP_URI"]
+        user, password = re.match(r"amqp://([^:]+):([^@]+)@", uri).groups()
+        assert user == brokeraccess.user_name(name)
+        assert password.startswith("${" + brokeraccess.password_variable(name))
+        users[name] = user
+        assert "RABBITMQ_MANAGEMENT_URL" not in services[name]["environment"], \
+            f"{name} must not hold the operators' broker credentials"
+    assert len(set(users.values())) == len(users)
+    setup = services["rabbitmq-setup"]["environment"]
+    assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(setup)
+    example = _read_env_file(ROOT / "deploy" / "env.example")
+    assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(example)
