@@ -328,3 +328,20 @@ def test_a_return_at_the_pickup_branch_makes_the_hold_ready_at_once(site, api):
     refused = api.post(f"{L}/transfers/receive", {"code": copy["code"],
                                                   "branch_id": site.house_a["id"]}, site.token)
     assert refused.status_code == 409
+
+
+def test_a_trailing_newline_makes_a_copy_code_or_isbn_invalid(site, api):
+    title = site.title("野草", "鲁迅")
+    code = "LL-" + uuid.uuid4().hex[:10].upper()
+    copy = api.post(f"{L}/copies", {"title_id": title["id"], "code": code + "\n",
+                                    "branch_id": site.house_a["id"]}, site.token)
+    assert copy.status_code == 422 and "code" in copy.json()["error"]["details"]
+    isbn = api.post(f"{L}/titles", {"isbn": "9787020002207\n", "title": "野草",
+                                    "author": "鲁迅"}, site.token)
+    assert isbn.status_code == 422 and "isbn" in isbn.json()["error"]["details"]
+    imported = api.post(f"{L}/imports", {"rows": [{"isbn": "9787020002207\n", "title": "野草",
+                                                   "author": "鲁迅"}]}, site.token)
+    assert imported.status_code == 422
+    scan = api.post(f"{L}/loans", {"code": code + "\n", "branch_id": site.house_a["id"]},
+                    site.reader()["token"])
+    assert scan.status_code == 422 and "code" in scan.json()["error"]["details"]
