@@ -70,6 +70,13 @@ def copy_state_for_hold(copy_branch_id: str, pickup_branch_id: str) -> tuple[str
     return "in_transit", "in_transit"
 
 
+def may_receive(copy_status: str, manages_copy_community: bool) -> bool:
+    """A copy in transit is taken in by the staff it arrives at, wherever it comes from;
+    an available copy is moved only by staff of the community it stands in (else staff
+    of one community could pull another's shelves into theirs)."""
+    return copy_status == "in_transit" or (copy_status == "available" and manages_copy_community)
+
+
 def hold_expires_at(ready_at: dt.datetime) -> dt.datetime:
     return ready_at + dt.timedelta(days=HOLD_PICKUP_DAYS)
 

@@ -160,7 +160,8 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def receive_transfer(self, actor, payload):
-        """Staff: a copy arrives at a branch (in transit for a hold there: ready)."""
+        """Staff of the branch: a copy arrives there (in transit for a hold there: ready).
+        An available copy is moved only by staff of the community it stands in."""
         who = Actor.from_dict(actor)
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
@@ -168,6 +169,10 @@ class LibraryService(LinliService):
         if copy["status"] not in ("in_transit", "available"):
             raise Conflict(f"a copy that is {copy['status'].replace('_', ' ')} cannot be received",
                            code="illegal_transition", details={"status": copy["status"]})
+        where = self.store.branch(copy["branch_id"])
+        if not circulation.may_receive(copy["status"],
+                                       bool(where) and who.manages(where["community_id"])):
+            raise Forbidden("an available copy is moved only by staff of its own community")
         title = self.store.title(copy["title_id"])
         return _copy(self.store.receive(copy, title, branch, clock.now()))
 

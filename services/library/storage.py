@@ -352,7 +352,7 @@ class LibraryStore(Store):
 
         def write(tx):
             moved = self.copies.update_one(
-                {"_id": copy["_id"], "status": copy["status"]},
+                {"_id": copy["_id"], "status": copy["status"], "branch_id": copy["branch_id"]},
                 {"$set": {"branch_id": branch["_id"]}}, session=tx.session)
             if moved.matched_count != 1:
                 raise Conflict("the copy changed meanwhile", code="illegal_transition")

@@ -345,3 +345,33 @@ def test_a_trailing_newline_makes_a_copy_code_or_isbn_invalid(site, api):
     scan = api.post(f"{L}/loans", {"code": code + "\n", "branch_id": site.house_a["id"]},
                     site.reader()["token"])
     assert scan.status_code == 422 and "code" in scan.json()["error"]["details"]
+
+
+def test_staff_cannot_pull_another_communitys_copy(site, api):
+    other = Site(api)
+    title = other.title("白鹿原", "陈忠实")
+    theirs = other.copy(title, other.house_a)
+    pulled = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                 "branch_id": site.library["id"]}, site.token)
+    assert pulled.status_code == 403, pulled.text
+    assert site.copy_now(theirs) == {**theirs, "branch_id": other.house_a["id"],
+                                     "status": "available"}
+    # their own staff may still move it between their own branches
+    moved = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                "branch_id": other.library["id"]}, other.token)
+    assert moved.status_code == 200 and moved.json()["branch_id"] == other.library["id"]
+
+
+def test_a_copy_in_transit_from_another_community_is_received_at_the_pickup_branch(site, api):
+    other = Site(api)
+    title = other.title("长安的荔枝", "马伯庸")
+    theirs = other.copy(title, other.house_a)
+    borrower = other.reader()
+    assert other.borrow(borrower, theirs, other.house_a).status_code == 201
+    waiting = site.reader()
+    assert site.hold(waiting, title, site.library).json()["status"] == "waiting"
+    back = other.give_back(borrower["token"], theirs, other.house_b)
+    assert back.json()["copy"]["status"] == "in_transit"
+    received = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                   "branch_id": site.library["id"]}, site.token)
+    assert received.status_code == 200 and received.json()["status"] == "hold_ready"

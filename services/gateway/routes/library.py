@@ -107,7 +107,8 @@ def return_copy(_):
 @blp.arguments(schemas.Scan)
 @blp.response(200, schemas.Copy)
 def receive(_):
-    """Staff: a copy in transit arrives at a branch."""
+    """Staff of the branch: a copy in transit arrives there. An available copy is moved
+    only by staff of the community it stands in (otherwise 403)."""
     return call("library", "receive_transfer", actor(), body())
 
 

@@ -85,3 +85,10 @@ def test_the_queue_serves_the_earliest_hold_first():
 def test_queue_positions_start_at_one():
     assert c.queue_position(0) == 1
     assert c.queue_position(2) == 3
+
+
+def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
+    assert circulation.may_receive("in_transit", manages_copy_community=False)
+    assert circulation.may_receive("available", manages_copy_community=True)
+    assert not circulation.may_receive("available", manages_copy_community=False)
+    assert not circulation.may_receive("on_loan", manages_copy_community=True)
