@@ -88,7 +88,7 @@ def test_queue_positions_start_at_one():
 
 
 def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
-    assert circulation.may_receive("in_transit", manages_copy_community=False)
-    assert circulation.may_receive("available", manages_copy_community=True)
-    assert not circulation.may_receive("available", manages_copy_community=False)
-    assert not circulation.may_receive("on_loan", manages_copy_community=True)
+    assert c.may_receive("in_transit", manages_copy_community=False)
+    assert c.may_receive("available", manages_copy_community=True)
+    assert not c.may_receive("available", manages_copy_community=False)
+    assert not c.may_receive("on_loan", manages_copy_community=True)
