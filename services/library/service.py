@@ -21,6 +21,7 @@ bootstrap("library")
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = float(os.environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60"))
+SWEEP_BATCH = int(os.environ.get("LINLI_LIBRARY_SWEEP_BATCH", "500"))
 
 branch_out = schemas.Branch()
 copy_out = schemas.Copy()
@@ -247,14 +248,14 @@ class LibraryService(LinliService):
             raise NotFound(f"no job named {name}")
         at = clock.parse_instant(as_of)
         community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.run(self.store, name, at, community_id)}
+        return {"processed": jobs.run(self.store, name, at, community_id, SWEEP_BATCH)}
 
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):
         now = clock.now()
         for name in jobs.JOBS:
             try:
-                done = jobs.run(self.store, name, now)
+                done = jobs.run(self.store, name, now, batch=SWEEP_BATCH)
                 if done:
                     log.info("%s processed %d", name, done)
             except Exception:  # one failing sweep must not stop the others

@@ -34,10 +34,12 @@ class LibraryStore(Store):
         "titles": [unique("isbn", sparse=True), index("keywords"), index("-created_at")],
         "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True)],
         "loans": [index("resident_id", "-created_at"), index("open_due", sparse=True),
-                  index("due_soon_on", sparse=True), index("resident_id", "title_id")],
+                  index("due_soon_on", sparse=True), index("resident_id", "title_id"),
+                  index("community_id", "open_due"), index("community_id", "due_soon_on")],
         "holds": [unique("title_id", "resident_id", partialFilterExpression=ACTIVE_HOLD),
                   index("title_id", "status", "created_at"), index("resident_id", "-created_at"),
-                  index("ready_expires_at", sparse=True)],
+                  index("ready_expires_at", sparse=True),
+                  index("community_id", "ready_expires_at")],
     }
 
     @property
@@ -373,28 +375,40 @@ class LibraryStore(Store):
         return self.transaction(write)
 
     # -- jobs -------------------------------------------------------------------------
-    def loans_past_due(self, today: dt.date) -> list[dict]:
-        return list(self.loans.find({"open_due": {"$lt": day(today)}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    @staticmethod
+    def _in_community(query: dict, community_id: str | None) -> dict:
+        return {"community_id": community_id, **query} if community_id else query
+
+    def loans_to_mark_overdue(self, today: dt.date, community_id: str | None,
+                              limit: int) -> list[str]:
+        """Open loans whose overdue marking or notice is due today. ``open_due`` is the
+        last day that needs nothing: the due date, then the day of the latest notice."""
+        query = self._in_community({"open_due": {"$lt": day(today)}}, community_id)
+        return [d["_id"] for d in self.loans.find(query, {"_id": 1}).limit(limit)]
 
     def mark_overdue(self, loan_id: str, today: dt.date) -> bool:
-        """Set the loan overdue (counted on the reader) and emit at most one notice a day."""
+        """Set the loan overdue (counted on the reader) and emit at most one notice a day.
+        Claimed by moving ``open_due`` to today, so the loan leaves the sweep's query."""
 
         def write(tx):
+            claimed = self.loans.update_one(
+                {"_id": loan_id, "open_due": {"$lt": day(today)}},
+                {"$set": {"open_due": day(today)}}, session=tx.session)
+            if claimed.modified_count != 1:
+                return False
+            loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
             changed = False
             turned = self.loans.update_one({"_id": loan_id, "status": "active"},
                                            {"$set": {"status": "overdue"}}, session=tx.session)
             if turned.modified_count == 1:
                 changed = True
-                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
                 self.patrons.update_one({"_id": loan["resident_id"]}, {"$inc": {"overdue": 1}},
                                         session=tx.session)
-            noticed = self.loans.update_one(
-                {"_id": loan_id, "status": "overdue", "overdue_notified_on": {"$ne": day(today)}},
-                {"$set": {"overdue_notified_on": day(today)}}, session=tx.session)
-            if noticed.modified_count == 1:
+            if loan.get("overdue_notified_on") != day(today):
                 changed = True
-                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
+                self.loans.update_one({"_id": loan_id},
+                                      {"$set": {"overdue_notified_on": day(today)}},
+                                      session=tx.session)
                 due = dt.date.fromisoformat(loan["due_date"])
                 tx.emit("library.loan_overdue", {
                     "loan_id": loan_id, "resident_id": loan["resident_id"],
@@ -405,9 +419,9 @@ class LibraryStore(Store):
 
         return self.transaction(write)
 
-    def loans_due_soon(self, today: dt.date) -> list[dict]:
-        return list(self.loans.find({"due_soon_on": {"$lte": day(today)}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    def loans_due_soon(self, today: dt.date, community_id: str | None, limit: int) -> list[str]:
+        query = self._in_community({"due_soon_on": {"$lte": day(today)}}, community_id)
+        return [d["_id"] for d in self.loans.find(query, {"_id": 1}).limit(limit)]
 
     def send_due_soon(self, loan_id: str, today: dt.date) -> bool:
         def write(tx):
@@ -426,9 +440,10 @@ class LibraryStore(Store):
 
         return self.transaction(write)
 
-    def ready_holds_expired(self, as_of: dt.datetime) -> list[dict]:
-        return list(self.holds.find({"ready_expires_at": {"$lte": as_of}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    def ready_holds_expired(self, as_of: dt.datetime, community_id: str | None,
+                            limit: int) -> list[str]:
+        query = self._in_community({"ready_expires_at": {"$lte": as_of}}, community_id)
+        return [d["_id"] for d in self.holds.find(query, {"_id": 1}).limit(limit)]
 
     def expire_hold(self, hold_id: str, as_of: dt.datetime) -> bool:
         def write(tx):
