@@ -6,6 +6,7 @@ import datetime as dt
 
 DEFAULT_LOAN_PERIOD_DAYS = 30
 PATRON_LIMIT = 5            # active loans a resident may have at once
+HOLD_LIMIT = 5              # active holds (waiting, in transit, ready) a resident may have
 MAX_RENEWALS = 2
 HOLD_PICKUP_DAYS = 3        # a ready hold waits this long, then passes on
 DUE_SOON_DAYS = 2           # the reminder goes out this many days before the due date
@@ -60,6 +61,18 @@ def patron_blocked_reason(active_loans: int, overdue_loans: int) -> str | None:
         return "you have an overdue loan; return it before borrowing again"
     if active_loans >= PATRON_LIMIT:
         return f"at most {PATRON_LIMIT} loans at once"
+    return None
+
+
+def hold_refusal(active_holds: int, active_loans: int, overdue_loans: int) -> tuple[str, str] | None:
+    """Why a resident may not place a hold now, as ``(code, message)``: a reader who may
+    not borrow may not hold either (so nobody ties up shelves they cannot borrow from),
+    and nobody holds more than ``HOLD_LIMIT`` titles at once."""
+    blocked = patron_blocked_reason(active_loans, overdue_loans)
+    if blocked:
+        return "patron_blocked", blocked
+    if active_holds >= HOLD_LIMIT:
+        return "hold_limit", f"at most {HOLD_LIMIT} active holds at once"
     return None
 
 

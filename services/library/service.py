@@ -130,10 +130,14 @@ class LibraryService(LinliService):
     # -- circulation ---------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def checkout(self, actor, payload):
-        """Self-checkout: the caller scanned ``code`` at ``branch_id``."""
+        """Self-checkout: the caller scanned ``code``. The loan takes the copy's own
+        branch (its loan period and community), whatever ``branch_id`` says; an unknown
+        ``branch_id`` is still 422."""
         who = Actor.from_dict(actor)
         data = load(schemas.Scan(), payload)
-        copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
+        copy = self._copy_field(data["code"])
+        self._branch_field(data["branch_id"])
+        branch = self._branch_field(copy["branch_id"], "code")
         if copy["status"] == "hold_ready" and copy.get("held_for") != who.id:
             raise Conflict("this copy is held for another reader", code="copy_held")
         if copy["status"] not in ("available", "hold_ready"):

@@ -161,9 +161,34 @@ class LibraryStore(Store):
     def ensure_patron(self, resident_id: str):
         try:
             self.patrons.update_one({"_id": resident_id}, {"$setOnInsert": {
-                "active_loans": 0, "overdue": 0, "created_at": clock.now()}}, upsert=True)
+                "active_loans": 0, "overdue": 0, "active_holds": 0, "created_at": clock.now()}},
+                upsert=True)
         except DuplicateKeyError:
             pass
+
+    def on_start(self):
+        self.count_active_holds()
+
+    def count_active_holds(self):
+        """Readers from before the hold limit get their ``active_holds`` counter once,
+        from their active holds (idempotent: only where the counter is missing)."""
+        done = self.db["migrations"]
+        if done.find_one({"_id": "patrons.active_holds"}):
+            return
+        counts: dict[str, int] = {}
+        for hold in self.holds.find({"active": True}, {"resident_id": 1}):
+            counts[hold["resident_id"]] = counts.get(hold["resident_id"], 0) + 1
+        for resident_id, n in counts.items():
+            try:
+                self.patrons.update_one(
+                    {"_id": resident_id, "active_holds": {"$exists": False}},
+                    {"$set": {"active_holds": n},
+                     "$setOnInsert": {"active_loans": 0, "overdue": 0, "created_at": clock.now()}},
+                    upsert=True)
+            except DuplicateKeyError:
+                pass   # the counter exists already
+        self.patrons.update_many({"active_holds": {"$exists": False}}, {"$set": {"active_holds": 0}})
+        done.update_one({"_id": "patrons.active_holds"}, {"$set": {"at": clock.now()}}, upsert=True)
 
     # -- loans --------------------------------------------------------------------
     def loan(self, loan_id: str) -> dict | None:
@@ -203,11 +228,12 @@ class LibraryStore(Store):
             copy_filter = {"_id": copy["_id"], "status": "hold_ready", "held_for": resident_id}
         else:
             copy_filter = {"_id": copy["_id"], "status": "available"}
+        copy_filter["branch_id"] = branch["_id"]   # lent on the terms of where it stands
         self.ensure_patron(resident_id)
 
         def write(tx):
             taken = self.copies.update_one(copy_filter, {
-                "$set": {"status": "on_loan", "loan_id": loan["_id"], "branch_id": branch["_id"]},
+                "$set": {"status": "on_loan", "loan_id": loan["_id"]},
                 "$unset": {"hold_id": "", "held_for": ""}}, session=tx.session)
             if taken.modified_count != 1:
                 raise Conflict("this copy is not available", code="copy_unavailable")
@@ -222,9 +248,11 @@ class LibraryStore(Store):
                                details={"active_loans": patron.get("active_loans", 0),
                                         "overdue_loans": patron.get("overdue", 0)})
             if copy_filter["status"] == "hold_ready" and copy.get("hold_id"):
-                self.holds.update_one({"_id": copy["hold_id"], "status": "ready"}, {
+                collected = self.holds.update_one({"_id": copy["hold_id"], "status": "ready"}, {
                     "$set": {"status": "collected", "collected_at": now, "loan_id": loan["_id"]},
                     "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
+                if collected.modified_count == 1:
+                    self._hold_ended(tx, resident_id)
             self.loans.insert_one(loan, session=tx.session)
             tx.emit("library.loan_created", {
                 "loan_id": loan["_id"], "resident_id": resident_id, "copy_code": copy["code"],
@@ -314,7 +342,22 @@ class LibraryStore(Store):
                 "created_at": now, "copy_id": None, "copy_code": None, "ready_at": None,
                 "expires_at": None}
 
+        self.ensure_patron(resident_id)
+
         def write(tx):
+            allowed = self.patrons.update_one(
+                {"_id": resident_id, "active_holds": {"$lt": circulation.HOLD_LIMIT},
+                 "active_loans": {"$lt": circulation.PATRON_LIMIT}, "overdue": 0},
+                {"$inc": {"active_holds": 1}}, session=tx.session)
+            if allowed.modified_count != 1:
+                patron = self.patrons.find_one({"_id": resident_id}, session=tx.session) or {}
+                code, message = circulation.hold_refusal(
+                    patron.get("active_holds", 0), patron.get("active_loans", 0),
+                    patron.get("overdue", 0)) or ("patron_blocked", "holds are blocked")
+                raise Conflict(message, code=code, details={
+                    "active_holds": patron.get("active_holds", 0),
+                    "active_loans": patron.get("active_loans", 0),
+                    "overdue_loans": patron.get("overdue", 0)})
             first = not self.holds.find_one({"title_id": title["_id"], "status": "waiting"},
                                             {"_id": 1}, session=tx.session)
             self.holds.insert_one(hold, session=tx.session)
@@ -344,6 +387,7 @@ class LibraryStore(Store):
                  "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
             if done.modified_count != 1:
                 raise Conflict("the hold changed meanwhile", code="illegal_transition")
+            self._hold_ended(tx, hold["resident_id"])
             self._pass_on_copy_of(tx, hold, title, now)
             return self.holds.find_one({"_id": hold["_id"]}, session=tx.session)
 
@@ -456,6 +500,7 @@ class LibraryStore(Store):
                  "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
             if expired.modified_count != 1:
                 return False
+            self._hold_ended(tx, hold["resident_id"])
             title = self.titles.find_one({"_id": hold["title_id"]}, session=tx.session)
             tx.emit("library.hold_expired", {
                 "hold_id": hold_id, "resident_id": hold["resident_id"],
@@ -466,6 +511,11 @@ class LibraryStore(Store):
         return self.transaction(write)
 
     # -- inside transactions --------------------------------------------------------------
+    def _hold_ended(self, tx, resident_id: str):
+        """A hold stopped being active (collected, cancelled, expired): one fewer counted."""
+        self.patrons.update_one({"_id": resident_id, "active_holds": {"$gt": 0}},
+                                {"$inc": {"active_holds": -1}}, session=tx.session)
+
     def _count_waiting_before(self, tx, hold: dict) -> int:
         return sum(1 for h in self.holds.find({"title_id": hold["title_id"], "status": "waiting"},
                                               {"created_at": 1}, session=tx.session)

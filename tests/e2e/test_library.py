@@ -375,3 +375,43 @@ def test_a_copy_in_transit_from_another_community_is_received_at_the_pickup_bran
     received = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
                                                    "branch_id": site.library["id"]}, site.token)
     assert received.status_code == 200 and received.json()["status"] == "hold_ready"
+
+
+def test_self_checkout_lends_on_the_copys_own_branch_terms(site, api):
+    short = site.branch("区图书馆快借点", "library", loan_period_days=7)
+    copy = site.copy(site.title("一句顶一万句", "刘震云"), short)
+    elsewhere = Site(api)
+    long_stay = elsewhere.branch("长借书屋", "book_house", loan_period_days=90)
+    loan = site.borrow(site.reader(), copy, long_stay)   # the borrower names another branch
+    assert loan.status_code == 201, loan.text
+    today = clock.today_local()
+    assert loan.json()["due_date"] in {(today + dt.timedelta(days=d)).isoformat() for d in (7, 8)}
+    assert loan.json()["branch_id"] == short["id"]
+    assert loan.json()["community_id"] == site.community["id"]
+    assert site.copy_now(copy)["branch_id"] == short["id"]
+
+
+def test_a_reader_holds_at_most_five_titles_at_once(site, api):
+    reader = site.reader()
+    titles = [site.title(f"预约上限{n}", "编写组") for n in range(6)]
+    holds = [site.hold(reader, t, site.library) for t in titles[:5]]
+    assert [h.status_code for h in holds] == [201] * 5
+    sixth = site.hold(reader, titles[5], site.library)
+    assert sixth.status_code == 409 and sixth.json()["error"]["code"] == "hold_limit"
+    assert api.delete(f"{L}/holds/{holds[0].json()['id']}", reader["token"]).status_code == 200
+    assert site.hold(reader, titles[5], site.library).status_code == 201
+
+
+def test_a_blocked_reader_cannot_place_a_hold(site, api):
+    reader = site.reader()
+    copy = site.copy(site.title("尘埃落定", "阿来"), site.house_a)
+    loan = site.borrow(reader, copy, site.house_a).json()
+    due = dt.date.fromisoformat(loan["due_date"])
+    assert site.job("library-overdue", dt.datetime.combine(
+        due + dt.timedelta(days=1), dt.time(10), clock.community_tz())) == 1
+    wanted = site.title("秦腔", "贾平凹")
+    refused = site.hold(reader, wanted, site.library)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "patron_blocked"
+    assert api.get(f"{L}/holds", reader["token"]).json()["items"] == []
+    assert site.give_back(reader["token"], copy, site.house_a).status_code == 200
+    assert site.hold(reader, wanted, site.library).status_code == 201

@@ -92,3 +92,10 @@ def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
     assert c.may_receive("available", manages_copy_community=True)
     assert not c.may_receive("available", manages_copy_community=False)
     assert not c.may_receive("on_loan", manages_copy_community=True)
+
+
+def test_a_reader_who_may_not_borrow_may_not_hold_and_five_holds_is_the_limit():
+    assert c.hold_refusal(active_holds=0, active_loans=0, overdue_loans=1)[0] == "patron_blocked"
+    assert c.hold_refusal(active_holds=0, active_loans=5, overdue_loans=0)[0] == "patron_blocked"
+    assert c.hold_refusal(active_holds=5, active_loans=0, overdue_loans=0)[0] == "hold_limit"
+    assert c.hold_refusal(active_holds=4, active_loans=4, overdue_loans=0) is None
