@@ -31,7 +31,8 @@ class LibraryStore(Store):
     service = "library"
     indexes = {
         "branches": [index("community_id"), index("name")],
-        "titles": [unique("isbn", sparse=True), index("keywords"), index("-created_at")],
+        "titles": [unique("isbn", sparse=True), unique("import_key", sparse=True),
+                   index("keywords"), index("-created_at")],
         "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True)],
         "loans": [index("resident_id", "-created_at"), index("open_due", sparse=True),
                   index("due_soon_on", sparse=True), index("resident_id", "title_id"),
@@ -594,36 +595,74 @@ class LibraryStore(Store):
 
     # -- bulk import ---------------------------------------------------------------------
     def import_rows(self, rows: list[dict]) -> dict:
-        """Titles (matched by ISBN when there is one) and their copies; copy codes
-        ``<prefix>-<n>`` already present are left alone, so a re-import adds nothing."""
+        """Titles and their copies in one transaction. A title is found again by its ISBN,
+        or without one by its ``import_key`` (``search.work_key``: title and author,
+        unique among imported titles); copy codes ``<prefix>-<n>`` already present are
+        left alone. So a re-import adds nothing, and two imports of one file at once add
+        it once (the loser's transaction meets the unique indexes and runs again)."""
         now = clock.now()
+
+        def write(tx):
+            new_titles, copies = self._import_plan(tx, rows, now)
+            self._insert_all(tx, self.titles, new_titles)
+            self._insert_all(tx, self.copies, copies)
+            return {"titles": len(new_titles), "copies": len(copies)}
+
+        for attempt in range(3):
+            try:
+                return self.transaction(write)
+            except (DuplicateKeyError, BulkWriteError) as exc:
+                if attempt == 2:
+                    raise Conflict("another import of the same titles ran at the same time; "
+                                   "try again", code="import_conflict") from exc
+        raise AssertionError("unreachable")
+
+    def _import_plan(self, tx, rows: list[dict], now: dt.datetime) -> tuple[list[dict], list[dict]]:
         isbns = [r["isbn"] for r in rows if r.get("isbn")]
-        known = {t["isbn"]: t for t in self.titles.find({"isbn": {"$in": isbns}})} if isbns else {}
+        keys = [search.work_key(r["title"], r["author"]) for r in rows if not r.get("isbn")]
+        by_isbn = self._titles_where(tx, "isbn", isbns)
+        by_key = self._titles_where(tx, "import_key", keys)
         new_titles, copies = [], []
         for n, row in enumerate(rows):
-            title = known.get(row.get("isbn")) if row.get("isbn") else None
+            if row.get("isbn"):
+                known, key = by_isbn, row["isbn"]
+            else:
+                known, key = by_key, search.work_key(row["title"], row["author"])
+            title = known.get(key)
             if title is None:
                 title = self.title_doc(row, now - dt.timedelta(microseconds=len(rows) - n))
+                if not row.get("isbn"):
+                    title["import_key"] = key
                 new_titles.append(title)
-                if row.get("isbn"):
-                    known[row["isbn"]] = title
+                known[key] = title
             prefix = row.get("copies_code_prefix")
             for i in range(1, (row.get("copies") or 0) + 1):
                 if prefix and row.get("branch_id"):
                     copies.append({"_id": new_id(), "code": f"{prefix}-{i:03d}",
                                    "title_id": title["_id"], "branch_id": row["branch_id"],
                                    "status": "available", "created_at": now})
-        added_titles = self._insert_new(self.titles, new_titles)
-        added_copies = self._insert_new(self.copies, copies)
-        return {"titles": added_titles, "copies": added_copies}
+        present = set()
+        codes = list(dict.fromkeys(c["code"] for c in copies))
+        for start in range(0, len(codes), 1000):
+            present.update(c["code"] for c in self.copies.find(
+                {"code": {"$in": codes[start:start + 1000]}}, {"code": 1}, session=tx.session))
+        fresh = []
+        for copy in copies:
+            if copy["code"] not in present:
+                present.add(copy["code"])
+                fresh.append(copy)
+        return new_titles, fresh
+
+    def _titles_where(self, tx, field: str, values: list[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        values = list(dict.fromkeys(values))
+        for start in range(0, len(values), 1000):
+            for title in self.titles.find({field: {"$in": values[start:start + 1000]}},
+                                          {field: 1}, session=tx.session):
+                found[title[field]] = title
+        return found
 
     @staticmethod
-    def _insert_new(collection, docs: list[dict]) -> int:
-        added = 0
+    def _insert_all(tx, collection, docs: list[dict]):
         for start in range(0, len(docs), 1000):
-            batch = docs[start:start + 1000]
-            try:
-                added += len(collection.insert_many(batch, ordered=False).inserted_ids)
-            except BulkWriteError as exc:
-                added += exc.details.get("nInserted", 0)
-        return added
+            collection.insert_many(docs[start:start + 1000], session=tx.session)
