@@ -6,6 +6,7 @@ import datetime as dt
 
 DEFAULT_LOAN_PERIOD_DAYS = 30
 PATRON_LIMIT = 5            # active loans a resident may have at once
+HOLD_LIMIT = 5              # active holds (waiting, in transit, ready) a resident may have
 MAX_RENEWALS = 2
 HOLD_PICKUP_DAYS = 3        # a ready hold waits this long, then passes on
 DUE_SOON_DAYS = 2           # the reminder goes out this many days before the due date
@@ -63,11 +64,30 @@ def patron_blocked_reason(active_loans: int, overdue_loans: int) -> str | None:
     return None
 
 
+def hold_refusal(active_holds: int, active_loans: int, overdue_loans: int) -> tuple[str, str] | None:
+    """Why a resident may not place a hold now, as ``(code, message)``: a reader who may
+    not borrow may not hold either (so nobody ties up shelves they cannot borrow from),
+    and nobody holds more than ``HOLD_LIMIT`` titles at once."""
+    blocked = patron_blocked_reason(active_loans, overdue_loans)
+    if blocked:
+        return "patron_blocked", blocked
+    if active_holds >= HOLD_LIMIT:
+        return "hold_limit", f"at most {HOLD_LIMIT} active holds at once"
+    return None
+
+
 def copy_state_for_hold(copy_branch_id: str, pickup_branch_id: str) -> tuple[str, str]:
     """Where a copy assigned to a hold stands: ``(copy_status, hold_status)``."""
     if copy_branch_id == pickup_branch_id:
         return "hold_ready", "ready"
     return "in_transit", "in_transit"
+
+
+def may_receive(copy_status: str, manages_copy_community: bool) -> bool:
+    """A copy in transit is taken in by the staff it arrives at, wherever it comes from;
+    an available copy is moved only by staff of the community it stands in (else staff
+    of one community could pull another's shelves into theirs)."""
+    return copy_status == "in_transit" or (copy_status == "available" and manages_copy_community)
 
 
 def hold_expires_at(ready_at: dt.datetime) -> dt.datetime:

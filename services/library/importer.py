@@ -3,11 +3,13 @@
     python -m services.library.importer titles.csv [--community-id ID] [--dry-run]
 
 Columns: ``isbn,title,author,tags,copies_code_prefix,branch_name,copies``. Tags are
-separated by ``;``, ``|`` or ``、``. Each row adds the title (or finds it by ISBN) and
+separated by ``;``, ``|`` or ``、``. Each row adds the title (or finds it again by ISBN,
+or without one by title and author as an earlier import wrote them) and
 ``copies`` copies coded ``<copies_code_prefix>-001``, ``-002`` ... at the branch
 named ``branch_name`` (which must exist; ``--community-id`` picks among branches of
 the same name). Copy codes already present are skipped, so importing a file twice
-adds nothing. Writes straight to the library's database (``MONGO_URI``)."""
+adds nothing; titles and copies are written in one transaction. Writes straight to the
+library's database (``MONGO_URI``)."""
 import argparse
 import csv
 import re

@@ -1,8 +1,13 @@
 """The library's sweeps, callable with an ``as_of`` instant (timers pass now).
 
-Each item is claimed by a conditional update inside its own transaction, so N
-replicas (or a timer and a staff member) never act twice on the same loan or hold,
-and a second run for the same ``as_of`` processes nothing."""
+Each sweep asks the database for what still needs doing (a loan whose overdue marking
+or daily notice is due, a reminder not yet sent, a ready hold past its time), limited to
+the community in the query itself, and works through it in batches until nothing is
+left: every item it handles leaves the query, so items beyond one batch are reached in
+the same run (a fixed limit once starved every loan past the first few thousand).
+Each item is claimed by a conditional update inside its own transaction, so N replicas
+(or a timer and a staff member) never act twice on the same loan or hold, and a second
+run for the same ``as_of`` processes nothing."""
 import datetime as dt
 import logging
 
@@ -11,35 +16,47 @@ from shared import clock
 log = logging.getLogger(__name__)
 
 JOBS = ("library-overdue", "library-due-soon", "library-hold-expiry")
+BATCH = 500
 
 
-def _in_scope(item: dict, community_id: str | None) -> bool:
-    return community_id is None or item.get("community_id") == community_id
+def in_batches(find, act, batch: int) -> int:
+    """``find(limit)`` answers ids still to do; ``act(id)`` answers whether it changed
+    something. Stops when nothing is left, or when a batch moved nothing out of the
+    query (every id in it was claimed meanwhile by another replica, or failed)."""
+    done, previous = 0, None
+    while True:
+        ids = find(batch)
+        if not ids or ids == previous:
+            return done
+        done += sum(1 for item_id in ids if act(item_id))
+        previous = ids
 
 
-def overdue(store, as_of: dt.datetime, community_id: str | None = None) -> int:
+def overdue(store, as_of: dt.datetime, community_id: str | None = None, batch: int = BATCH) -> int:
     """Loans past their due date become overdue; one notice a loan a day at most."""
     today = clock.today_local(as_of)
-    return sum(1 for loan in store.loans_past_due(today)
-               if _in_scope(loan, community_id) and store.mark_overdue(loan["_id"], today))
+    return in_batches(lambda limit: store.loans_to_mark_overdue(today, community_id, limit),
+                      lambda loan_id: store.mark_overdue(loan_id, today), batch)
 
 
-def due_soon(store, as_of: dt.datetime, community_id: str | None = None) -> int:
+def due_soon(store, as_of: dt.datetime, community_id: str | None = None, batch: int = BATCH) -> int:
     """Remind readers two days before the due date (once a due date)."""
     today = clock.today_local(as_of)
-    return sum(1 for loan in store.loans_due_soon(today)
-               if _in_scope(loan, community_id) and store.send_due_soon(loan["_id"], today))
+    return in_batches(lambda limit: store.loans_due_soon(today, community_id, limit),
+                      lambda loan_id: store.send_due_soon(loan_id, today), batch)
 
 
-def hold_expiry(store, as_of: dt.datetime, community_id: str | None = None) -> int:
+def hold_expiry(store, as_of: dt.datetime, community_id: str | None = None,
+                batch: int = BATCH) -> int:
     """Ready holds not collected in time expire; the copy passes to the next in line."""
-    return sum(1 for hold in store.ready_holds_expired(as_of)
-               if _in_scope(hold, community_id) and store.expire_hold(hold["_id"], as_of))
+    return in_batches(lambda limit: store.ready_holds_expired(as_of, community_id, limit),
+                      lambda hold_id: store.expire_hold(hold_id, as_of), batch)
 
 
 SWEEPS = {"library-overdue": overdue, "library-due-soon": due_soon,
           "library-hold-expiry": hold_expiry}
 
 
-def run(store, name: str, as_of: dt.datetime, community_id: str | None = None) -> int:
-    return SWEEPS[name](store, as_of, community_id)
+def run(store, name: str, as_of: dt.datetime, community_id: str | None = None,
+        batch: int = BATCH) -> int:
+    return SWEEPS[name](store, as_of, community_id, batch)

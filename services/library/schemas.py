@@ -4,10 +4,25 @@ from marshmallow import Schema, fields, validate
 from services.library import circulation
 from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
+
+class Whole(validate.Regexp):
+    """A pattern the whole value must match. ``validate.Regexp`` uses ``re.match``, and
+    ``$`` also matches before a final "\\n", so "LL-1\\n" passed as a copy code; this
+    uses ``fullmatch`` and keeps the ``^...$`` pattern the OpenAPI spec shows (``\\Z`` is
+    not a JSON Schema pattern)."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise validate.ValidationError(self._format_error(value))
+        return value
+
+
+ISBN = Whole(r"^[0-9Xx-]{10,17}$", error="an ISBN-10 or ISBN-13")
+CODE = Whole(r"^[A-Za-z0-9._:/-]+$", error="letters, digits and ._:/-")
+
+
 def _code(**kw):
-    return fields.String(validate=[validate.Length(min=1, max=64),
-                                   validate.Regexp(r"^[A-Za-z0-9._:/-]+$",
-                                                   error="letters, digits and ._:/-")], **kw)
+    return fields.String(validate=[validate.Length(min=1, max=64), CODE], **kw)
 
 
 class NewBranch(StrictSchema):
@@ -24,9 +39,7 @@ class BranchQuery(StrictSchema):
 
 
 class NewTitle(StrictSchema):
-    isbn = fields.String(load_default=None, allow_none=True,
-                         validate=validate.Regexp(r"^[0-9Xx-]{10,17}$",
-                                                  error="an ISBN-10 or ISBN-13"))
+    isbn = fields.String(load_default=None, allow_none=True, validate=ISBN)
     title = Text(200, required=True)
     author = Text(200, required=True)
     tags = fields.List(Text(30), load_default=list, validate=validate.Length(max=20))
@@ -64,8 +77,7 @@ class HoldQuery(Page):
 
 
 class ImportRow(StrictSchema):
-    isbn = fields.String(load_default=None, allow_none=True,
-                         validate=validate.Regexp(r"^[0-9Xx-]{10,17}$"))
+    isbn = fields.String(load_default=None, allow_none=True, validate=ISBN)
     title = Text(200, required=True)
     author = Text(200, required=True)
     tags = fields.List(Text(30), load_default=list, validate=validate.Length(max=20))

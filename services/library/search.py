@@ -42,6 +42,12 @@ def keywords_for(title: str, author: str, tags: list[str], isbn: str | None = No
     return sorted(keys)
 
 
+def work_key(title: str, author: str) -> str:
+    """What names a title without an ISBN in an import: title and author, normalised
+    (NFKC, lower case, runs of spaces as one), so a re-import finds it again."""
+    return " ".join(_normal(title).split()) + "\x1f" + " ".join(_normal(author).split())
+
+
 class Term:
     """One query term: a Chinese run must contain all its bigrams (or its one
     character); a Latin word matches any keyword it is a prefix of."""

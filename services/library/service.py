@@ -21,6 +21,7 @@ bootstrap("library")
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = float(os.environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60"))
+SWEEP_BATCH = int(os.environ.get("LINLI_LIBRARY_SWEEP_BATCH", "500"))
 
 branch_out = schemas.Branch()
 copy_out = schemas.Copy()
@@ -129,10 +130,14 @@ class LibraryService(LinliService):
     # -- circulation ---------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def checkout(self, actor, payload):
-        """Self-checkout: the caller scanned ``code`` at ``branch_id``."""
+        """Self-checkout: the caller scanned ``code``. The loan takes the copy's own
+        branch (its loan period and community), whatever ``branch_id`` says; an unknown
+        ``branch_id`` is still 422."""
         who = Actor.from_dict(actor)
         data = load(schemas.Scan(), payload)
-        copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
+        copy = self._copy_field(data["code"])
+        self._branch_field(data["branch_id"])
+        branch = self._branch_field(copy["branch_id"], "code")
         if copy["status"] == "hold_ready" and copy.get("held_for") != who.id:
             raise Conflict("this copy is held for another reader", code="copy_held")
         if copy["status"] not in ("available", "hold_ready"):
@@ -160,7 +165,8 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def receive_transfer(self, actor, payload):
-        """Staff: a copy arrives at a branch (in transit for a hold there: ready)."""
+        """Staff of the branch: a copy arrives there (in transit for a hold there: ready).
+        An available copy is moved only by staff of the community it stands in."""
         who = Actor.from_dict(actor)
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
@@ -168,6 +174,10 @@ class LibraryService(LinliService):
         if copy["status"] not in ("in_transit", "available"):
             raise Conflict(f"a copy that is {copy['status'].replace('_', ' ')} cannot be received",
                            code="illegal_transition", details={"status": copy["status"]})
+        where = self.store.branch(copy["branch_id"])
+        if not circulation.may_receive(copy["status"],
+                                       bool(where) and who.manages(where["community_id"])):
+            raise Forbidden("an available copy is moved only by staff of its own community")
         title = self.store.title(copy["title_id"])
         return _copy(self.store.receive(copy, title, branch, clock.now()))
 
@@ -242,14 +252,14 @@ class LibraryService(LinliService):
             raise NotFound(f"no job named {name}")
         at = clock.parse_instant(as_of)
         community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.run(self.store, name, at, community_id)}
+        return {"processed": jobs.run(self.store, name, at, community_id, SWEEP_BATCH)}
 
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):
         now = clock.now()
         for name in jobs.JOBS:
             try:
-                done = jobs.run(self.store, name, now)
+                done = jobs.run(self.store, name, now, batch=SWEEP_BATCH)
                 if done:
                     log.info("%s processed %d", name, done)
             except Exception:  # one failing sweep must not stop the others

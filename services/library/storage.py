@@ -31,13 +31,16 @@ class LibraryStore(Store):
     service = "library"
     indexes = {
         "branches": [index("community_id"), index("name")],
-        "titles": [unique("isbn", sparse=True), index("keywords"), index("-created_at")],
+        "titles": [unique("isbn", sparse=True), unique("import_key", sparse=True),
+                   index("keywords"), index("-created_at")],
         "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True)],
         "loans": [index("resident_id", "-created_at"), index("open_due", sparse=True),
-                  index("due_soon_on", sparse=True), index("resident_id", "title_id")],
+                  index("due_soon_on", sparse=True), index("resident_id", "title_id"),
+                  index("community_id", "open_due"), index("community_id", "due_soon_on")],
         "holds": [unique("title_id", "resident_id", partialFilterExpression=ACTIVE_HOLD),
                   index("title_id", "status", "created_at"), index("resident_id", "-created_at"),
-                  index("ready_expires_at", sparse=True)],
+                  index("ready_expires_at", sparse=True),
+                  index("community_id", "ready_expires_at")],
     }
 
     @property
@@ -159,9 +162,34 @@ class LibraryStore(Store):
     def ensure_patron(self, resident_id: str):
         try:
             self.patrons.update_one({"_id": resident_id}, {"$setOnInsert": {
-                "active_loans": 0, "overdue": 0, "created_at": clock.now()}}, upsert=True)
+                "active_loans": 0, "overdue": 0, "active_holds": 0, "created_at": clock.now()}},
+                upsert=True)
         except DuplicateKeyError:
             pass
+
+    def on_start(self):
+        self.count_active_holds()
+
+    def count_active_holds(self):
+        """Readers from before the hold limit get their ``active_holds`` counter once,
+        from their active holds (idempotent: only where the counter is missing)."""
+        done = self.db["migrations"]
+        if done.find_one({"_id": "patrons.active_holds"}):
+            return
+        counts: dict[str, int] = {}
+        for hold in self.holds.find({"active": True}, {"resident_id": 1}):
+            counts[hold["resident_id"]] = counts.get(hold["resident_id"], 0) + 1
+        for resident_id, n in counts.items():
+            try:
+                self.patrons.update_one(
+                    {"_id": resident_id, "active_holds": {"$exists": False}},
+                    {"$set": {"active_holds": n},
+                     "$setOnInsert": {"active_loans": 0, "overdue": 0, "created_at": clock.now()}},
+                    upsert=True)
+            except DuplicateKeyError:
+                pass   # the counter exists already
+        self.patrons.update_many({"active_holds": {"$exists": False}}, {"$set": {"active_holds": 0}})
+        done.update_one({"_id": "patrons.active_holds"}, {"$set": {"at": clock.now()}}, upsert=True)
 
     # -- loans --------------------------------------------------------------------
     def loan(self, loan_id: str) -> dict | None:
@@ -201,11 +229,12 @@ class LibraryStore(Store):
             copy_filter = {"_id": copy["_id"], "status": "hold_ready", "held_for": resident_id}
         else:
             copy_filter = {"_id": copy["_id"], "status": "available"}
+        copy_filter["branch_id"] = branch["_id"]   # lent on the terms of where it stands
         self.ensure_patron(resident_id)
 
         def write(tx):
             taken = self.copies.update_one(copy_filter, {
-                "$set": {"status": "on_loan", "loan_id": loan["_id"], "branch_id": branch["_id"]},
+                "$set": {"status": "on_loan", "loan_id": loan["_id"]},
                 "$unset": {"hold_id": "", "held_for": ""}}, session=tx.session)
             if taken.modified_count != 1:
                 raise Conflict("this copy is not available", code="copy_unavailable")
@@ -220,9 +249,11 @@ class LibraryStore(Store):
                                details={"active_loans": patron.get("active_loans", 0),
                                         "overdue_loans": patron.get("overdue", 0)})
             if copy_filter["status"] == "hold_ready" and copy.get("hold_id"):
-                self.holds.update_one({"_id": copy["hold_id"], "status": "ready"}, {
+                collected = self.holds.update_one({"_id": copy["hold_id"], "status": "ready"}, {
                     "$set": {"status": "collected", "collected_at": now, "loan_id": loan["_id"]},
                     "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
+                if collected.modified_count == 1:
+                    self._hold_ended(tx, resident_id)
             self.loans.insert_one(loan, session=tx.session)
             tx.emit("library.loan_created", {
                 "loan_id": loan["_id"], "resident_id": resident_id, "copy_code": copy["code"],
@@ -312,7 +343,22 @@ class LibraryStore(Store):
                 "created_at": now, "copy_id": None, "copy_code": None, "ready_at": None,
                 "expires_at": None}
 
+        self.ensure_patron(resident_id)
+
         def write(tx):
+            allowed = self.patrons.update_one(
+                {"_id": resident_id, "active_holds": {"$lt": circulation.HOLD_LIMIT},
+                 "active_loans": {"$lt": circulation.PATRON_LIMIT}, "overdue": 0},
+                {"$inc": {"active_holds": 1}}, session=tx.session)
+            if allowed.modified_count != 1:
+                patron = self.patrons.find_one({"_id": resident_id}, session=tx.session) or {}
+                code, message = circulation.hold_refusal(
+                    patron.get("active_holds", 0), patron.get("active_loans", 0),
+                    patron.get("overdue", 0)) or ("patron_blocked", "holds are blocked")
+                raise Conflict(message, code=code, details={
+                    "active_holds": patron.get("active_holds", 0),
+                    "active_loans": patron.get("active_loans", 0),
+                    "overdue_loans": patron.get("overdue", 0)})
             first = not self.holds.find_one({"title_id": title["_id"], "status": "waiting"},
                                             {"_id": 1}, session=tx.session)
             self.holds.insert_one(hold, session=tx.session)
@@ -342,6 +388,7 @@ class LibraryStore(Store):
                  "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
             if done.modified_count != 1:
                 raise Conflict("the hold changed meanwhile", code="illegal_transition")
+            self._hold_ended(tx, hold["resident_id"])
             self._pass_on_copy_of(tx, hold, title, now)
             return self.holds.find_one({"_id": hold["_id"]}, session=tx.session)
 
@@ -352,7 +399,7 @@ class LibraryStore(Store):
 
         def write(tx):
             moved = self.copies.update_one(
-                {"_id": copy["_id"], "status": copy["status"]},
+                {"_id": copy["_id"], "status": copy["status"], "branch_id": copy["branch_id"]},
                 {"$set": {"branch_id": branch["_id"]}}, session=tx.session)
             if moved.matched_count != 1:
                 raise Conflict("the copy changed meanwhile", code="illegal_transition")
@@ -373,28 +420,40 @@ class LibraryStore(Store):
         return self.transaction(write)
 
     # -- jobs -------------------------------------------------------------------------
-    def loans_past_due(self, today: dt.date) -> list[dict]:
-        return list(self.loans.find({"open_due": {"$lt": day(today)}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    @staticmethod
+    def _in_community(query: dict, community_id: str | None) -> dict:
+        return {"community_id": community_id, **query} if community_id else query
+
+    def loans_to_mark_overdue(self, today: dt.date, community_id: str | None,
+                              limit: int) -> list[str]:
+        """Open loans whose overdue marking or notice is due today. ``open_due`` is the
+        last day that needs nothing: the due date, then the day of the latest notice."""
+        query = self._in_community({"open_due": {"$lt": day(today)}}, community_id)
+        return [d["_id"] for d in self.loans.find(query, {"_id": 1}).limit(limit)]
 
     def mark_overdue(self, loan_id: str, today: dt.date) -> bool:
-        """Set the loan overdue (counted on the reader) and emit at most one notice a day."""
+        """Set the loan overdue (counted on the reader) and emit at most one notice a day.
+        Claimed by moving ``open_due`` to today, so the loan leaves the sweep's query."""
 
         def write(tx):
+            claimed = self.loans.update_one(
+                {"_id": loan_id, "open_due": {"$lt": day(today)}},
+                {"$set": {"open_due": day(today)}}, session=tx.session)
+            if claimed.modified_count != 1:
+                return False
+            loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
             changed = False
             turned = self.loans.update_one({"_id": loan_id, "status": "active"},
                                            {"$set": {"status": "overdue"}}, session=tx.session)
             if turned.modified_count == 1:
                 changed = True
-                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
                 self.patrons.update_one({"_id": loan["resident_id"]}, {"$inc": {"overdue": 1}},
                                         session=tx.session)
-            noticed = self.loans.update_one(
-                {"_id": loan_id, "status": "overdue", "overdue_notified_on": {"$ne": day(today)}},
-                {"$set": {"overdue_notified_on": day(today)}}, session=tx.session)
-            if noticed.modified_count == 1:
+            if loan.get("overdue_notified_on") != day(today):
                 changed = True
-                loan = self.loans.find_one({"_id": loan_id}, session=tx.session)
+                self.loans.update_one({"_id": loan_id},
+                                      {"$set": {"overdue_notified_on": day(today)}},
+                                      session=tx.session)
                 due = dt.date.fromisoformat(loan["due_date"])
                 tx.emit("library.loan_overdue", {
                     "loan_id": loan_id, "resident_id": loan["resident_id"],
@@ -405,9 +464,9 @@ class LibraryStore(Store):
 
         return self.transaction(write)
 
-    def loans_due_soon(self, today: dt.date) -> list[dict]:
-        return list(self.loans.find({"due_soon_on": {"$lte": day(today)}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    def loans_due_soon(self, today: dt.date, community_id: str | None, limit: int) -> list[str]:
+        query = self._in_community({"due_soon_on": {"$lte": day(today)}}, community_id)
+        return [d["_id"] for d in self.loans.find(query, {"_id": 1}).limit(limit)]
 
     def send_due_soon(self, loan_id: str, today: dt.date) -> bool:
         def write(tx):
@@ -426,9 +485,10 @@ class LibraryStore(Store):
 
         return self.transaction(write)
 
-    def ready_holds_expired(self, as_of: dt.datetime) -> list[dict]:
-        return list(self.holds.find({"ready_expires_at": {"$lte": as_of}},
-                                    {"_id": 1, "community_id": 1}).limit(5000))
+    def ready_holds_expired(self, as_of: dt.datetime, community_id: str | None,
+                            limit: int) -> list[str]:
+        query = self._in_community({"ready_expires_at": {"$lte": as_of}}, community_id)
+        return [d["_id"] for d in self.holds.find(query, {"_id": 1}).limit(limit)]
 
     def expire_hold(self, hold_id: str, as_of: dt.datetime) -> bool:
         def write(tx):
@@ -441,6 +501,7 @@ class LibraryStore(Store):
                  "$unset": {"active": "", "ready_expires_at": ""}}, session=tx.session)
             if expired.modified_count != 1:
                 return False
+            self._hold_ended(tx, hold["resident_id"])
             title = self.titles.find_one({"_id": hold["title_id"]}, session=tx.session)
             tx.emit("library.hold_expired", {
                 "hold_id": hold_id, "resident_id": hold["resident_id"],
@@ -451,6 +512,11 @@ class LibraryStore(Store):
         return self.transaction(write)
 
     # -- inside transactions --------------------------------------------------------------
+    def _hold_ended(self, tx, resident_id: str):
+        """A hold stopped being active (collected, cancelled, expired): one fewer counted."""
+        self.patrons.update_one({"_id": resident_id, "active_holds": {"$gt": 0}},
+                                {"$inc": {"active_holds": -1}}, session=tx.session)
+
     def _count_waiting_before(self, tx, hold: dict) -> int:
         return sum(1 for h in self.holds.find({"title_id": hold["title_id"], "status": "waiting"},
                                               {"created_at": 1}, session=tx.session)
@@ -529,36 +595,74 @@ class LibraryStore(Store):
 
     # -- bulk import ---------------------------------------------------------------------
     def import_rows(self, rows: list[dict]) -> dict:
-        """Titles (matched by ISBN when there is one) and their copies; copy codes
-        ``<prefix>-<n>`` already present are left alone, so a re-import adds nothing."""
+        """Titles and their copies in one transaction. A title is found again by its ISBN,
+        or without one by its ``import_key`` (``search.work_key``: title and author,
+        unique among imported titles); copy codes ``<prefix>-<n>`` already present are
+        left alone. So a re-import adds nothing, and two imports of one file at once add
+        it once (the loser's transaction meets the unique indexes and runs again)."""
         now = clock.now()
+
+        def write(tx):
+            new_titles, copies = self._import_plan(tx, rows, now)
+            self._insert_all(tx, self.titles, new_titles)
+            self._insert_all(tx, self.copies, copies)
+            return {"titles": len(new_titles), "copies": len(copies)}
+
+        for attempt in range(3):
+            try:
+                return self.transaction(write)
+            except (DuplicateKeyError, BulkWriteError) as exc:
+                if attempt == 2:
+                    raise Conflict("another import of the same titles ran at the same time; "
+                                   "try again", code="import_conflict") from exc
+        raise AssertionError("unreachable")
+
+    def _import_plan(self, tx, rows: list[dict], now: dt.datetime) -> tuple[list[dict], list[dict]]:
         isbns = [r["isbn"] for r in rows if r.get("isbn")]
-        known = {t["isbn"]: t for t in self.titles.find({"isbn": {"$in": isbns}})} if isbns else {}
+        keys = [search.work_key(r["title"], r["author"]) for r in rows if not r.get("isbn")]
+        by_isbn = self._titles_where(tx, "isbn", isbns)
+        by_key = self._titles_where(tx, "import_key", keys)
         new_titles, copies = [], []
         for n, row in enumerate(rows):
-            title = known.get(row.get("isbn")) if row.get("isbn") else None
+            if row.get("isbn"):
+                known, key = by_isbn, row["isbn"]
+            else:
+                known, key = by_key, search.work_key(row["title"], row["author"])
+            title = known.get(key)
             if title is None:
                 title = self.title_doc(row, now - dt.timedelta(microseconds=len(rows) - n))
+                if not row.get("isbn"):
+                    title["import_key"] = key
                 new_titles.append(title)
-                if row.get("isbn"):
-                    known[row["isbn"]] = title
+                known[key] = title
             prefix = row.get("copies_code_prefix")
             for i in range(1, (row.get("copies") or 0) + 1):
                 if prefix and row.get("branch_id"):
                     copies.append({"_id": new_id(), "code": f"{prefix}-{i:03d}",
                                    "title_id": title["_id"], "branch_id": row["branch_id"],
                                    "status": "available", "created_at": now})
-        added_titles = self._insert_new(self.titles, new_titles)
-        added_copies = self._insert_new(self.copies, copies)
-        return {"titles": added_titles, "copies": added_copies}
+        present = set()
+        codes = list(dict.fromkeys(c["code"] for c in copies))
+        for start in range(0, len(codes), 1000):
+            present.update(c["code"] for c in self.copies.find(
+                {"code": {"$in": codes[start:start + 1000]}}, {"code": 1}, session=tx.session))
+        fresh = []
+        for copy in copies:
+            if copy["code"] not in present:
+                present.add(copy["code"])
+                fresh.append(copy)
+        return new_titles, fresh
+
+    def _titles_where(self, tx, field: str, values: list[str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        values = list(dict.fromkeys(values))
+        for start in range(0, len(values), 1000):
+            for title in self.titles.find({field: {"$in": values[start:start + 1000]}},
+                                          {field: 1}, session=tx.session):
+                found[title[field]] = title
+        return found
 
     @staticmethod
-    def _insert_new(collection, docs: list[dict]) -> int:
-        added = 0
+    def _insert_all(tx, collection, docs: list[dict]):
         for start in range(0, len(docs), 1000):
-            batch = docs[start:start + 1000]
-            try:
-                added += len(collection.insert_many(batch, ordered=False).inserted_ids)
-            except BulkWriteError as exc:
-                added += exc.details.get("nInserted", 0)
-        return added
+            collection.insert_many(docs[start:start + 1000], session=tx.session)

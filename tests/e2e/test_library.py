@@ -328,3 +328,90 @@ def test_a_return_at_the_pickup_branch_makes_the_hold_ready_at_once(site, api):
     refused = api.post(f"{L}/transfers/receive", {"code": copy["code"],
                                                   "branch_id": site.house_a["id"]}, site.token)
     assert refused.status_code == 409
+
+
+def test_a_trailing_newline_makes_a_copy_code_or_isbn_invalid(site, api):
+    title = site.title("野草", "鲁迅")
+    code = "LL-" + uuid.uuid4().hex[:10].upper()
+    copy = api.post(f"{L}/copies", {"title_id": title["id"], "code": code + "\n",
+                                    "branch_id": site.house_a["id"]}, site.token)
+    assert copy.status_code == 422 and "code" in copy.json()["error"]["details"]
+    isbn = api.post(f"{L}/titles", {"isbn": "9787020002207\n", "title": "野草",
+                                    "author": "鲁迅"}, site.token)
+    assert isbn.status_code == 422 and "isbn" in isbn.json()["error"]["details"]
+    imported = api.post(f"{L}/imports", {"rows": [{"isbn": "9787020002207\n", "title": "野草",
+                                                   "author": "鲁迅"}]}, site.token)
+    assert imported.status_code == 422
+    scan = api.post(f"{L}/loans", {"code": code + "\n", "branch_id": site.house_a["id"]},
+                    site.reader()["token"])
+    assert scan.status_code == 422 and "code" in scan.json()["error"]["details"]
+
+
+def test_staff_cannot_pull_another_communitys_copy(site, api):
+    other = Site(api)
+    title = other.title("白鹿原", "陈忠实")
+    theirs = other.copy(title, other.house_a)
+    pulled = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                 "branch_id": site.library["id"]}, site.token)
+    assert pulled.status_code == 403, pulled.text
+    assert site.copy_now(theirs) == {**theirs, "branch_id": other.house_a["id"],
+                                     "status": "available"}
+    # their own staff may still move it between their own branches
+    moved = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                "branch_id": other.library["id"]}, other.token)
+    assert moved.status_code == 200 and moved.json()["branch_id"] == other.library["id"]
+
+
+def test_a_copy_in_transit_from_another_community_is_received_at_the_pickup_branch(site, api):
+    other = Site(api)
+    title = other.title("长安的荔枝", "马伯庸")
+    theirs = other.copy(title, other.house_a)
+    borrower = other.reader()
+    assert other.borrow(borrower, theirs, other.house_a).status_code == 201
+    waiting = site.reader()
+    assert site.hold(waiting, title, site.library).json()["status"] == "waiting"
+    back = other.give_back(borrower["token"], theirs, other.house_b)
+    assert back.json()["copy"]["status"] == "in_transit"
+    received = api.post(f"{L}/transfers/receive", {"code": theirs["code"],
+                                                   "branch_id": site.library["id"]}, site.token)
+    assert received.status_code == 200 and received.json()["status"] == "hold_ready"
+
+
+def test_self_checkout_lends_on_the_copys_own_branch_terms(site, api):
+    short = site.branch("区图书馆快借点", "library", loan_period_days=7)
+    copy = site.copy(site.title("一句顶一万句", "刘震云"), short)
+    elsewhere = Site(api)
+    long_stay = elsewhere.branch("长借书屋", "book_house", loan_period_days=90)
+    loan = site.borrow(site.reader(), copy, long_stay)   # the borrower names another branch
+    assert loan.status_code == 201, loan.text
+    today = clock.today_local()
+    assert loan.json()["due_date"] in {(today + dt.timedelta(days=d)).isoformat() for d in (7, 8)}
+    assert loan.json()["branch_id"] == short["id"]
+    assert loan.json()["community_id"] == site.community["id"]
+    assert site.copy_now(copy)["branch_id"] == short["id"]
+
+
+def test_a_reader_holds_at_most_five_titles_at_once(site, api):
+    reader = site.reader()
+    titles = [site.title(f"预约上限{n}", "编写组") for n in range(6)]
+    holds = [site.hold(reader, t, site.library) for t in titles[:5]]
+    assert [h.status_code for h in holds] == [201] * 5
+    sixth = site.hold(reader, titles[5], site.library)
+    assert sixth.status_code == 409 and sixth.json()["error"]["code"] == "hold_limit"
+    assert api.delete(f"{L}/holds/{holds[0].json()['id']}", reader["token"]).status_code == 200
+    assert site.hold(reader, titles[5], site.library).status_code == 201
+
+
+def test_a_blocked_reader_cannot_place_a_hold(site, api):
+    reader = site.reader()
+    copy = site.copy(site.title("尘埃落定", "阿来"), site.house_a)
+    loan = site.borrow(reader, copy, site.house_a).json()
+    due = dt.date.fromisoformat(loan["due_date"])
+    assert site.job("library-overdue", dt.datetime.combine(
+        due + dt.timedelta(days=1), dt.time(10), clock.community_tz())) == 1
+    wanted = site.title("秦腔", "贾平凹")
+    refused = site.hold(reader, wanted, site.library)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "patron_blocked"
+    assert api.get(f"{L}/holds", reader["token"]).json()["items"] == []
+    assert site.give_back(reader["token"], copy, site.house_a).status_code == 200
+    assert site.hold(reader, wanted, site.library).status_code == 201

@@ -80,3 +80,28 @@ def test_one_reader_racing_for_eight_copies_gets_at_most_five(api, stack, second
         statuses = list(pool.map(scan, codes))
     assert statuses.count(201) == 5, statuses
     assert len(api.get(f"{L}/loans", reader["token"]).json()["items"]) == 5
+
+
+def test_ten_simultaneous_holds_by_one_reader_give_five(api, stack, second_replica):
+    community = api.community()
+    staff = api.staff(community["id"])
+    branch = api.post(f"{L}/branches", {"name": "邻里图书馆", "community_id": community["id"],
+                                        "kind": "library"}, staff["token"]).json()
+    titles = [api.post(f"{L}/titles", {"title": f"预约竞争第{n}册", "author": "编委会"},
+                       staff["token"]).json()["id"] for n in range(10)]
+    reader = api.resident(community["id"])
+
+    def hold(title_id):
+        with requests.Session() as http:
+            answer = http.post(stack.url + f"{L}/holds",
+                               json={"title_id": title_id, "pickup_branch_id": branch["id"]},
+                               headers={"Authorization": f"Bearer {reader['token']}"}, timeout=60)
+            return answer.status_code, answer.json()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(hold, titles))
+    statuses = [s for s, _ in results]
+    assert statuses.count(201) == 5, results
+    assert {body["error"]["code"] for s, body in results if s != 201} == {"hold_limit"}, results
+    mine = api.get(f"{L}/holds", reader["token"]).json()["items"]
+    assert len(mine) == 5

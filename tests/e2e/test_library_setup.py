@@ -2,6 +2,7 @@
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -86,3 +87,41 @@ def test_demo_data_loads_a_library_book_houses_and_a_few_hundred_titles(api, sta
     assert api.get(f"{L}/loans", readers[0]).json()["items"]
     holds = api.get(f"{L}/holds", readers[1]).json()["items"]
     assert holds and holds[0]["status"] in ("ready", "waiting", "in_transit")
+
+
+def test_reimporting_titles_without_isbn_adds_them_once(api):
+    community = api.community()
+    staff = api.staff(community["id"])
+    branch = api.post(f"{L}/branches", {"name": "志书屋", "community_id": community["id"],
+                                        "kind": "book_house"}, staff["token"]).json()
+    tag = "志" + uuid.uuid4().hex[:6]
+    prefix = "RE" + uuid.uuid4().hex[:6].upper()
+    rows = [{"title": f"社区志 第{n}卷", "author": "街道办", "tags": [tag], "copies": 1,
+             "branch_id": branch["id"], "copies_code_prefix": f"{prefix}{n}"} for n in range(3)]
+    first = api.post(f"{L}/imports", {"rows": rows}, staff["token"])
+    assert first.status_code == 201 and first.json() == {"titles": 3, "copies": 3}
+    # the same rows again, one retyped with other spacing and case: nothing new
+    rows[0] = {**rows[0], "title": "社区志  第0卷 "}
+    again = api.post(f"{L}/imports", {"rows": rows}, staff["token"])
+    assert again.status_code == 201 and again.json() == {"titles": 0, "copies": 0}
+    found = api.get(f"{L}/titles", staff["token"], params={"q": tag, "limit": 50}).json()["items"]
+    assert len(found) == 3 and all(t["copies_total"] == 1 for t in found)
+
+
+def test_two_imports_of_one_file_at_once_add_each_title_once(api, stack):
+    community = api.community()
+    staff = api.staff(community["id"])
+    tag = "并发" + uuid.uuid4().hex[:6]
+    rows = [{"title": f"邻里故事集{n}", "author": "居民合著", "tags": [tag]} for n in range(20)]
+
+    def run_import(_):
+        with requests.Session() as http:
+            return http.post(stack.url + f"{L}/imports", json={"rows": rows}, timeout=120,
+                             headers={"Authorization": f"Bearer {staff['token']}"})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(run_import, range(2)))
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    assert sum(a.json()["titles"] for a in answers) == 20
+    found = api.get(f"{L}/titles", staff["token"], params={"q": tag, "limit": 50}).json()["items"]
+    assert len(found) == 20

@@ -75,8 +75,10 @@ def get_copy(code):
 @blp.arguments(schemas.Scan)
 @blp.response(201, schemas.Loan)
 def checkout(_):
-    """Self-checkout: scan a copy at a branch. 409 when the copy is out or held for
-    someone else, or ``patron_blocked`` (5 active loans or an overdue one)."""
+    """Self-checkout: scan a copy. The loan takes the copy's own branch (its loan period
+    and community) whatever ``branch_id`` is sent (an unknown one is 422). 409 when the
+    copy is out or held for someone else, or ``patron_blocked`` (5 active loans or an
+    overdue one)."""
     return call("library", "checkout", actor(), body())
 
 
@@ -107,7 +109,8 @@ def return_copy(_):
 @blp.arguments(schemas.Scan)
 @blp.response(200, schemas.Copy)
 def receive(_):
-    """Staff: a copy in transit arrives at a branch."""
+    """Staff of the branch: a copy in transit arrives there. An available copy is moved
+    only by staff of the community it stands in (otherwise 403)."""
     return call("library", "receive_transfer", actor(), body())
 
 
@@ -115,7 +118,9 @@ def receive(_):
 @blp.arguments(schemas.NewHold)
 @blp.response(201, schemas.Hold)
 def place_hold(_):
-    """Join the queue for a title, with the pickup branch; answers the ``position``."""
+    """Join the queue for a title, with the pickup branch; answers the ``position``.
+    409 ``hold_limit`` at 5 active holds, ``patron_blocked`` for a reader who may not
+    borrow (an overdue loan or 5 loans), ``already_held``, ``already_on_loan``."""
     return call("library", "place_hold", actor(), body())
 
 

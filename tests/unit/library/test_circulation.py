@@ -85,3 +85,17 @@ def test_the_queue_serves_the_earliest_hold_first():
 def test_queue_positions_start_at_one():
     assert c.queue_position(0) == 1
     assert c.queue_position(2) == 3
+
+
+def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
+    assert c.may_receive("in_transit", manages_copy_community=False)
+    assert c.may_receive("available", manages_copy_community=True)
+    assert not c.may_receive("available", manages_copy_community=False)
+    assert not c.may_receive("on_loan", manages_copy_community=True)
+
+
+def test_a_reader_who_may_not_borrow_may_not_hold_and_five_holds_is_the_limit():
+    assert c.hold_refusal(active_holds=0, active_loans=0, overdue_loans=1)[0] == "patron_blocked"
+    assert c.hold_refusal(active_holds=0, active_loans=5, overdue_loans=0)[0] == "patron_blocked"
+    assert c.hold_refusal(active_holds=5, active_loans=0, overdue_loans=0)[0] == "hold_limit"
+    assert c.hold_refusal(active_holds=4, active_loans=4, overdue_loans=0) is None

@@ -33,3 +33,8 @@ def test_the_most_selective_term_leads():
     lead = search.primary(search.terms("a 平凡的世界"))
     assert lead.run == "平凡的世界"
     assert search.terms("") == []
+
+
+def test_an_import_finds_a_title_again_by_title_and_author_whatever_the_spacing_or_case():
+    assert search.work_key("Graded  Readers ", "Oxford") == search.work_key("graded readers", "OXFORD")
+    assert search.work_key("社区志", "街道办") != search.work_key("社区志", "居委会")
