@@ -42,7 +42,7 @@ NAME = "[a-z][a-z0-9_]*"
 # these with the RpcProxy dependencies and @handles entrypoints in services/*/service.py.
 CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
          "volunteer": ("residents",), "notifications": ("residents",)}
-LISTENS_TO = {"residents": (), "canteen": (), "library": (), "volunteer": (),
+LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": (),
               "notifications": ("residents", "canteen", "library", "volunteer")}
 
 
