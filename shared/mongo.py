@@ -18,9 +18,9 @@ from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, monitoring
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from shared import clock
+from shared import clock, context
 from shared.config import settings
-from shared.errors import Unavailable
+from shared.errors import Conflict, Unavailable
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,15 @@ class AlreadyHandled(Exception):
     pass
 
 
+IDEMPOTENCY_KEEP_SECONDS = 24 * 3600
+
+
+def _in_progress() -> Conflict:
+    return Conflict("a request with this Idempotency-Key has taken effect and its answer "
+                    "is not known yet; check the resource before trying again",
+                    code="idempotency_in_progress")
+
+
 class Store:
     """Base for a service's storage. Subclasses set ``service`` and ``indexes``."""
 
@@ -116,7 +125,9 @@ class Store:
         self.processed = self.db["processed_events"]
 
     def create_indexes(self):
-        for name, models in {**self.indexes, **self.outbox.indexes()}.items():
+        answers = {"idempotency": [IndexModel([("created_at", ASCENDING)],
+                                              expireAfterSeconds=IDEMPOTENCY_KEEP_SECONDS)]}
+        for name, models in {**self.indexes, **self.outbox.indexes(), **answers}.items():
             if models:
                 self.db[name].create_indexes(models)
 
@@ -128,9 +139,14 @@ class Store:
         """Run ``fn(tx)`` in one transaction; publish its events after commit."""
         holder = {}
 
+        once = context.idempotency()
+        claim = once if once and not once["claimed"] else None
+
         def attempt(session):
             tx = Tx(self, session)
             holder["tx"] = tx
+            if claim:
+                self._claim_idempotency_key(claim["key"], session)
             return fn(tx)
 
         try:
@@ -138,8 +154,35 @@ class Store:
                 result = session.with_transaction(attempt)
         except (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError) as exc:
             raise Unavailable("the database is unavailable", code="database_unavailable") from exc
+        if claim:
+            claim["claimed"] = True
         self.outbox.publish_soon(holder["tx"].emitted)
         return result
+
+    # -- Idempotency-Key, held where the effect is written ----------------------------
+    def _claim_idempotency_key(self, key: str, session):
+        """The key is written in the transaction of the request's first effect: a retry
+        of the same request (the first still queued, or running at the same moment)
+        finds it and cannot write a second effect."""
+        try:
+            self.db["idempotency"].insert_one({"_id": key, "created_at": clock.now()},
+                                              session=session)
+        except DuplicateKeyError as exc:
+            raise _in_progress() from exc
+
+    def earlier_answer(self, key: str) -> dict | None:
+        """``{"answer": ...}`` of a request with this key that took effect; None when no
+        such request did. Conflict when it took effect but its answer is not known
+        (still running, or stopped after its effect): never act as if it had not."""
+        doc = self.db["idempotency"].find_one({"_id": key})
+        if doc is None:
+            return None
+        if "answer" not in doc:
+            raise _in_progress()
+        return {"answer": json.loads(doc["answer"])}
+
+    def remember_answer(self, key: str, answer):
+        self.db["idempotency"].update_one({"_id": key}, {"$set": {"answer": json.dumps(answer)}})
 
     def run_once(self, event: dict, handler: str, fn) -> bool:
         """Apply ``fn(tx)`` for this event and handler exactly once.

@@ -1,5 +1,7 @@
 """RPC for services: the ``rpc`` entrypoint every service uses, and bounded calls to
 other services (nameko 2.x waits forever otherwise)."""
+import functools
+import inspect
 import logging
 import socket
 
@@ -9,6 +11,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError
 from nameko.rpc import Rpc
 
+from shared import context
 from shared.config import settings
 from shared.errors import Unavailable, database_was_down
 
@@ -30,7 +33,36 @@ class ResilientRpc(Rpc):
             return result, exc_info
 
 
-rpc = ResilientRpc.decorator
+def _answered_once(method):
+    """A call that carries an Idempotency-Key (from the gateway) and finds an earlier
+    call with the same key that took effect gets that call's answer back instead of
+    acting again. The key is written in the transaction of the effect itself
+    (``Store.transaction``); the answer is kept once the method has returned."""
+    @functools.wraps(method)
+    def entrypoint(self, *args, **kwargs):
+        once = context.idempotency()
+        store = getattr(self, "store", None)
+        if once is None or store is None:
+            return method(self, *args, **kwargs)
+        key = f"{once['key']}:{self.name}.{method.__name__}"
+        context.set_idempotency_key(key)
+        earlier = store.earlier_answer(key)
+        if earlier is not None:
+            return earlier["answer"]
+        answer = method(self, *args, **kwargs)
+        if context.idempotency()["claimed"]:
+            store.remember_answer(key, answer)
+        return answer
+
+    entrypoint.__signature__ = inspect.signature(method)  # nameko checks call signatures
+    return entrypoint
+
+
+def rpc(method=None, **options):
+    """The ``rpc`` entrypoint of every Linli service (``@rpc`` or ``@rpc(...)``)."""
+    if method is None:
+        return functools.partial(rpc, **options)
+    return ResilientRpc.decorator(**options)(_answered_once(method))
 
 
 def call(service_proxy, method: str, *args, timeout: float | None = None, **kwargs):

@@ -1,6 +1,12 @@
 """``Idempotency-Key`` on POST: a retry with the same key by the same caller gets the
-first response back and has no second effect. The key record is claimed with a
-unique insert before the call, so two simultaneous retries cannot both run."""
+first response back and has no second effect.
+
+Two places hold the key. Here, a record claimed with a unique insert before the call
+answers a retry of a finished request from its stored response, and refuses a second
+simultaneous one. And the key travels with the RPC call into the service, which writes
+it in the same transaction as the effect (``shared.mongo.Store``): when the service
+did not answer in time (503 here, the record dropped) but its queued call still ran, a
+retry gets that call's answer, never a second effect."""
 import datetime as dt
 import hashlib
 
@@ -12,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from services.gateway.errors import error_response
 from services.gateway.web import optional_actor
 from shared import clock, mongo
+from shared.context import set_idempotency_key
 
 KEEP = dt.timedelta(hours=24)
 STALE_CLAIM = dt.timedelta(seconds=60)
@@ -34,6 +41,7 @@ def _record_id(key: str) -> str:
 
 
 def before_request():
+    set_idempotency_key(None)  # threads serve many requests
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key:
         return None
@@ -58,15 +66,19 @@ def before_request():
             return error_response(409, "idempotency_in_progress",
                                   "a request with this Idempotency-Key is still in progress")
     g.idempotency_record = record_id
+    set_idempotency_key(record_id)
     return None
 
 
 def after_request(response):
+    set_idempotency_key(None)
     record_id = g.pop("idempotency_record", None)
     if record_id is None:
         return response
-    if response.status_code >= 500:
-        _records().delete_one({"_id": record_id})  # nothing happened: let a retry run
+    if response.status_code >= 500 or _still_unknown(response):
+        # the outcome is unknown here: a retry asks the service, which holds the key
+        # in the transaction of the effect and answers as the first call did
+        _records().delete_one({"_id": record_id})
     else:
         _records().update_one({"_id": record_id}, {"$set": {
             "state": "done", "status": response.status_code,
@@ -74,3 +86,11 @@ def after_request(response):
     return response
 
 
+
+
+def _still_unknown(response) -> bool:
+    """The service said the first call took effect but its answer is not known yet."""
+    if response.status_code != 409 or not response.is_json:
+        return False
+    error = (response.get_json(silent=True) or {}).get("error") or {}
+    return error.get("code") == "idempotency_in_progress"

@@ -9,7 +9,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.config import nameko_config, settings
-from shared.context import REQUEST_ID_KEY, current_request_id
+from shared.context import IDEMPOTENCY_KEY, REQUEST_ID_KEY, current_request_id, idempotency
 from shared.errors import Unavailable
 from shared.rpc import BROKER_ERRORS
 
@@ -22,7 +22,13 @@ class _Proxy:
         self.cluster = self.standalone.start()
 
     def call(self, service: str, method: str, args, kwargs):
-        self.standalone._worker_ctx.data[REQUEST_ID_KEY] = current_request_id() or "-"
+        data = self.standalone._worker_ctx.data
+        data[REQUEST_ID_KEY] = current_request_id() or "-"
+        once = idempotency()
+        if once:  # the service holds the key where it writes the effect
+            data[IDEMPOTENCY_KEY] = once["key"]
+        else:
+            data.pop(IDEMPOTENCY_KEY, None)
         return getattr(getattr(self.cluster, service), method)(*args, **kwargs)
 
     def close(self):
