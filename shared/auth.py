@@ -21,6 +21,12 @@ from shared.errors import Unauthorized
 
 ROLES = ("resident", "staff", "admin")
 _ALGORITHM = "HS256"
+# Actor assertions on RPC calls: a bearer token has no audience, an assertion this one,
+# so neither passes for the other. An RPC is answered within seconds (the gateway
+# gives up after LINLI_RPC_TIMEOUT); a minute covers a queue and clock skew.
+RPC_AUDIENCE = "linli-rpc"
+ASSERTION_TTL_SECONDS = 60
+CLOCK_SKEW_SECONDS = 30
 
 
 # Argon2id parameters by LINLI_ARGON2_PROFILE. The default is OWASP's first choice
@@ -92,16 +98,38 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: carried from the gateway to services as a plain dict."""
+    """Who is calling. The gateway sends it to services as a signed, short-lived
+    assertion (``assertion()``), and every service verifies it (``Actor.of``): a client
+    of the broker cannot make itself an admin by sending ``{"role": "admin"}``."""
     id: str
     role: str
     community_id: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Actor":
-        if not data:
+    def of(cls, assertion: str | None) -> "Actor":
+        """The caller of an RPC, from the signed assertion it carries; 401 otherwise."""
+        if not assertion:
             raise Unauthorized("authentication required", code="unauthenticated")
-        return cls(id=data["id"], role=data["role"], community_id=data.get("community_id"))
+        if not isinstance(assertion, str):
+            raise Unauthorized("the caller is not signed", code="invalid_token")
+        try:
+            claims = jwt.decode(assertion, settings().secret, algorithms=[_ALGORITHM],
+                                issuer="linli", audience=RPC_AUDIENCE, leeway=CLOCK_SKEW_SECONDS,
+                                options={"require": ["exp", "sub", "role", "aud"]})
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("the caller's assertion is not valid", code="invalid_token") from exc
+        if claims["role"] not in ROLES:
+            raise Unauthorized("the caller's assertion is not valid", code="invalid_token")
+        return cls(id=claims["sub"], role=claims["role"], community_id=claims.get("cid"))
+
+    def assertion(self) -> str:
+        """This actor, signed for ``ASSERTION_TTL_SECONDS``, to send along an RPC call."""
+        now = clock.now()
+        return jwt.encode({
+            "sub": self.id, "role": self.role, "cid": self.community_id, "iss": "linli",
+            "aud": RPC_AUDIENCE, "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + ASSERTION_TTL_SECONDS,
+        }, settings().secret, algorithm=_ALGORITHM)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "role": self.role, "community_id": self.community_id}

@@ -2,8 +2,8 @@
 weighed dishes, elder and caring-lunch prices, the kitchen's view, no-show and
 pickup-reminder sweeps.
 
-RPC for other services (every method takes the caller as a plain dict first, like
-the gateway sends it; pass ``{"id": resident_id, "role": "resident"}`` to act for a
+RPC for other services (every method takes the caller first, as the gateway sends
+it: a signed assertion, ``Actor(resident_id, "resident").assertion()`` to act for a
 resident): ``menus_for(site_id, first, last)``, ``bookings_of(resident_id)``,
 ``book(actor, payload)``, ``cancel_booking(actor, booking_id)``."""
 import datetime as dt
@@ -86,7 +86,7 @@ class CanteenService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def create_site(self, actor, payload):
         """Staff of the community (or an admin): open a canteen site."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewSite(), payload)
         if not who.manages(data["community_id"]):
             raise Forbidden("only staff of that community can open a canteen there")
@@ -97,7 +97,7 @@ class CanteenService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def list_sites(self, actor, query):
         """Canteen sites, newest first; ``community_id`` narrows to one community."""
-        Actor.from_dict(actor)
+        Actor.of(actor)
         data = load(schemas.SiteQuery(), query)
         docs, next_cursor = self.store.list_sites(data["community_id"], data["limit"],
                                                   data["cursor"])
@@ -108,7 +108,7 @@ class CanteenService(LinliService):
     def publish_menu(self, actor, site_id, date, meal, payload):
         """Staff: publish (or republish, replacing the dishes) the menu of a slot.
         Capacity never drops below what is booked: 409 ``capacity_below_booked``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         site = self._site_or_404(site_id)
         if not who.manages(site["community_id"]):
             raise Forbidden("only staff of this site's community publish its menus")
@@ -150,7 +150,7 @@ class CanteenService(LinliService):
     def list_menus(self, actor, site_id, query):
         """Anyone signed in: a site's menus from ``from`` to ``to`` (default: the next
         seven days), by date and meal, with capacity, booked and remaining."""
-        Actor.from_dict(actor)
+        Actor.of(actor)
         self._site_or_404(site_id)
         data = load(schemas.MenuQuery(), query)
         first = data["from_"] or clock.today_local()
@@ -176,7 +176,7 @@ class CanteenService(LinliService):
         """Book 1-4 portions of a meal for the caller. Full: 409 ``slot_full``; second
         active booking for the slot: 409 ``already_booked``; past the cutoff or no
         menu: 422."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewBooking(), payload)
         site = self.store.site(data["site_id"])
         if site is None:
@@ -229,7 +229,7 @@ class CanteenService(LinliService):
     def list_bookings(self, actor, query):
         """A resident's own bookings; staff with ``site_id`` see that site's bookings,
         narrowed by ``date``, ``meal`` and ``status``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.BookingQuery(), query)
         filters = {k: data[k] for k in ("date", "meal", "status") if data[k] is not None}
         if "date" in filters:
@@ -251,7 +251,7 @@ class CanteenService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def get_booking(self, actor, booking_id):
         """One booking: its diner, or staff of its community."""
-        return _booking(self._visible_booking(Actor.from_dict(actor), booking_id))
+        return _booking(self._visible_booking(Actor.of(actor), booking_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def bookings_of(self, resident_id, limit=50):
@@ -263,7 +263,7 @@ class CanteenService(LinliService):
     def cancel_booking(self, actor, booking_id):
         """The diner (or staff): cancel before the cutoff; the portions are free at
         once. After the cutoff: 422; not ``booked``: 409 ``illegal_transition``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         doc = self._visible_booking(who, booking_id)
         if doc["status"] != "booked":
             raise Conflict(f"a {doc['status']} booking cannot be cancelled",
@@ -285,7 +285,7 @@ class CanteenService(LinliService):
     def checkout(self, actor, payload):
         """Staff at the counter: bill a diner by pickup code or resident id (a
         walk-in when they have no booking waiting). The bill names the price rule."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Checkout(), payload)
         site = self.store.site(data["site_id"])
         if site is None:
@@ -340,7 +340,7 @@ class CanteenService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def kitchen(self, actor, site_id, date):
         """Staff: how many to cook for each meal of a day, and how it went."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         site = self._site_or_404(site_id)
         if not who.manages(site["community_id"]):
             raise Forbidden("only staff of this site's community see its kitchen")
@@ -363,7 +363,7 @@ class CanteenService(LinliService):
     def run_job(self, actor, name, as_of=None):
         """``canteen-no-show`` or ``canteen-pickup-reminder`` as of an instant: staff
         for their community, admin for all. Answers ``{"processed": N}``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         if not (who.is_staff or who.is_admin):
             raise Forbidden("staff or admin only")
         if name not in jobs.JOBS:

@@ -53,7 +53,7 @@ def create_app() -> Flask:
         g.request_id = sent if _REQUEST_ID.match(sent) else new_request_id()
         set_request_id(g.request_id)
         if request.path.startswith("/api/") and request.path not in PUBLIC:
-            web.actor()  # 401 before anything else
+            web.caller()  # 401 before anything else
         return idempotency.before_request()
 
     @app.after_request

@@ -16,7 +16,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from services.gateway.errors import error_response
-from services.gateway.web import optional_actor
+from services.gateway.web import optional_caller
 from shared import clock, mongo
 from shared.context import set_idempotency_key
 
@@ -34,8 +34,8 @@ def create_indexes():
 
 
 def _record_id(key: str) -> str:
-    caller = optional_actor()
-    scope = caller["id"] if caller else hashlib.sha256(request.get_data()).hexdigest()
+    caller = optional_caller()
+    scope = caller.id if caller else hashlib.sha256(request.get_data()).hexdigest()
     raw = f"{scope}\n{request.method}\n{request.path}\n{key}"
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -3,26 +3,33 @@ from flask import g, request
 from marshmallow import RAISE
 
 from services.gateway import rpc
-from shared.auth import check_token
+from shared.auth import Actor, check_token
 from shared.errors import Unauthorized
 
 
-def actor() -> dict:
-    """The authenticated caller as a plain dict for RPC; 401 if there is none."""
-    if g.get("actor") is None:
+def caller() -> Actor:
+    """The authenticated caller, from the bearer token; 401 if there is none."""
+    if g.get("caller") is None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a bearer token is required", code="unauthenticated")
-        g.actor = check_token(token.strip()).to_dict()
-    return g.actor
+        g.caller = check_token(token.strip())
+    return g.caller
 
 
-def optional_actor() -> dict | None:
+def actor() -> str:
+    """The caller as services receive it: a signed, short-lived assertion."""
+    if g.get("assertion") is None:
+        g.assertion = caller().assertion()
+    return g.assertion
+
+
+def optional_caller() -> Actor | None:
     if not request.headers.get("Authorization"):
         return None
     try:
-        return actor()
+        return caller()
     except Unauthorized:
         return None
 

@@ -60,14 +60,14 @@ class LibraryService(LinliService):
     # -- branches -------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def list_branches(self, actor, query=None):
-        Actor.from_dict(actor)
+        Actor.of(actor)
         data = load(schemas.BranchQuery(), query or {})
         return {"items": [_branch(b) for b in self.store.list_branches(data["community_id"])],
                 "next_cursor": None}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_branch(self, actor, payload):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewBranch(), payload)
         _require_staff(who, data["community_id"])
         if not call(self.residents, "community_exists", data["community_id"]):
@@ -77,26 +77,26 @@ class LibraryService(LinliService):
     # -- titles and copies ------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def create_title(self, actor, payload):
-        _require_staff(Actor.from_dict(actor))
+        _require_staff(Actor.of(actor))
         data = load(schemas.NewTitle(), payload)
         return self._titles([self.store.add_title(data)])[0]
 
     @rpc(expected_exceptions=EXPECTED)
     def search_titles(self, actor, query):
         """Catalogue search over title, author and tags, with available copies per branch."""
-        Actor.from_dict(actor)
+        Actor.of(actor)
         data = load(schemas.TitleQuery(), query)
         docs, next_cursor = self.store.search_titles(data["q"], data["limit"], data["cursor"])
         return {"items": self._titles(docs, data["community_id"]), "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_title(self, actor, title_id):
-        Actor.from_dict(actor)
+        Actor.of(actor)
         return self._titles([self._title(title_id)])[0]
 
     @rpc(expected_exceptions=EXPECTED)
     def create_copy(self, actor, payload):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewCopy(), payload)
         branch = self._branch_field(data["branch_id"])
         _require_staff(who, branch["community_id"])
@@ -107,7 +107,7 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_copy(self, actor, code):
-        Actor.from_dict(actor)
+        Actor.of(actor)
         copy = self.store.copy_by_code(code)
         if not copy:
             raise NotFound("no copy with this code")
@@ -116,7 +116,7 @@ class LibraryService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def import_titles(self, actor, payload):
         """Staff: add many titles (and copies at a branch) at once; see ``importer``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         _require_staff(who)
         data = load(schemas.Import(), payload)
         branch_ids = {r["branch_id"] for r in data["rows"] if r.get("branch_id")}
@@ -133,7 +133,7 @@ class LibraryService(LinliService):
         """Self-checkout: the caller scanned ``code``. The loan takes the copy's own
         branch (its loan period and community), whatever ``branch_id`` says; an unknown
         ``branch_id`` is still 422."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Scan(), payload)
         copy = self._copy_field(data["code"])
         self._branch_field(data["branch_id"])
@@ -149,7 +149,7 @@ class LibraryService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def return_copy(self, actor, payload):
         """A return at any branch (by the borrower or staff); the copy lives there now."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
         if copy["status"] != "on_loan" or not copy.get("loan_id"):
@@ -167,7 +167,7 @@ class LibraryService(LinliService):
     def receive_transfer(self, actor, payload):
         """Staff of the branch: a copy arrives there (in transit for a hold there: ready).
         An available copy is moved only by staff of the community it stands in."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
         _require_staff(who, branch["community_id"])
@@ -183,7 +183,7 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def renew_loan(self, actor, loan_id):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         loan = self.store.loan(loan_id)
         if not loan:
             raise NotFound("no such loan")
@@ -200,7 +200,7 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_loans(self, actor, query):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.LoanQuery(), query)
         resident_id = self._whose(who, data["resident_id"])
         docs, next_cursor = self.store.list_loans(resident_id, data["status"], data["limit"],
@@ -210,7 +210,7 @@ class LibraryService(LinliService):
     # -- holds ------------------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def place_hold(self, actor, payload):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewHold(), payload)
         title = self.store.title(data["title_id"])
         if not title:
@@ -222,7 +222,7 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_hold(self, actor, hold_id):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         hold = self.store.hold(hold_id)
         if not hold:
             raise NotFound("no such hold")
@@ -235,7 +235,7 @@ class LibraryService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_holds(self, actor, query):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.HoldQuery(), query)
         docs, next_cursor = self.store.list_holds(who.id, data["status"], data["limit"],
                                                   data["cursor"])
@@ -245,7 +245,7 @@ class LibraryService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def run_job(self, actor, name, as_of=None):
         """Run one sweep now: staff for their community, admin for all -> {processed}."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         if not (who.is_staff or who.is_admin):
             raise Forbidden("staff or admin only")
         if name not in jobs.JOBS:

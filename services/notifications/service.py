@@ -35,31 +35,31 @@ class NotificationsService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def inbox(self, actor, query):
         """A resident's own messages, newest first, cursor-paginated."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.InboxQuery(), query)
         docs, next_cursor = self.store.inbox(who.id, data["unread"], data["limit"], data["cursor"])
         return {"items": [_message(d) for d in docs], "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)
     def unread_count(self, actor):
-        return {"unread": self.store.unread_count(Actor.from_dict(actor).id)}
+        return {"unread": self.store.unread_count(Actor.of(actor).id)}
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_read(self, actor, message_id):
-        doc = self.store.mark_read(Actor.from_dict(actor).id, message_id)
+        doc = self.store.mark_read(Actor.of(actor).id, message_id)
         if not doc:
             raise NotFound("no such message")
         return _message(doc)
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_all_read(self, actor):
-        return {"marked": self.store.mark_all_read(Actor.from_dict(actor).id)}
+        return {"marked": self.store.mark_all_read(Actor.of(actor).id)}
 
     @rpc(expected_exceptions=EXPECTED)
     def pushes(self, actor, message_id):
         """The webhook push of one of the caller's messages, as ``[push]`` (``[]`` when
         it was not pushed): state and, per attempt, when, the outcome and HTTP status."""
-        found = self.store.push_of(Actor.from_dict(actor).id, message_id)
+        found = self.store.push_of(Actor.of(actor).id, message_id)
         if found is None:
             raise NotFound("no such message")
         if not found["push"]:
@@ -72,7 +72,7 @@ class NotificationsService(LinliService):
     # -- preferences -----------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def get_preferences(self, actor):
-        return preferences_out.dump(self.store.preferences(Actor.from_dict(actor).id))
+        return preferences_out.dump(self.store.preferences(Actor.of(actor).id))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_preferences(self, actor, payload):
@@ -84,7 +84,7 @@ class NotificationsService(LinliService):
             if problem:
                 raise Invalid("this webhook URL is not allowed",
                               details={"webhook_url": [f"must be {problem}"]})
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         prefs, secret = self.store.save_preferences(who.id, changes, who.community_id)
         answer = preferences_out.dump(prefs)
         if secret:
@@ -113,7 +113,7 @@ class NotificationsService(LinliService):
     def run_job(self, actor, name, as_of=None):
         """``notifications-push``: send the pushes due by ``as_of`` and answer when they
         are done; admin: every community's, staff: their own community's only."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         if not (who.is_admin or who.is_staff):
             raise Forbidden("staff or admin only")
         if name not in JOBS:

@@ -91,7 +91,7 @@ class ResidentsService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self, actor):
-        return self._get(Actor.from_dict(actor).id)
+        return self._get(Actor.of(actor).id)
 
     # -- communities and staff --------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
@@ -100,14 +100,14 @@ class ResidentsService(LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_community(self, actor, payload):
-        accounts.require_admin(Actor.from_dict(actor))
+        accounts.require_admin(Actor.of(actor))
         data = load(schemas.NewCommunity(), payload)
         doc = self.store.add_community(data["name"], data["district"])
         return community_out.dump({**doc, "id": doc["_id"]})
 
     @rpc(expected_exceptions=EXPECTED)
     def create_staff(self, actor, payload):
-        accounts.require_admin(Actor.from_dict(actor))
+        accounts.require_admin(Actor.of(actor))
         data = load(schemas.NewStaff(), payload)
         self._check_password(data["password"], data["phone"])
         if not self.store.community(data["community_id"]):
@@ -121,7 +121,7 @@ class ResidentsService(LinliService):
     # -- residents, for staff -----------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def search_residents(self, actor, query):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.ResidentQuery(), query)
         community_id = data["community_id"] or (None if who.is_admin else who.community_id)
         if not who.is_admin or community_id:
@@ -133,7 +133,7 @@ class ResidentsService(LinliService):
     def update_resident(self, actor, resident_id, payload):
         """Staff of the resident's community, or an admin: set groups, name, building,
         unit, birth_date. A birth date change is recorded (who, when, old, new)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.ResidentChanges(), payload)
         doc = self.store.resident(resident_id)
         if not doc:

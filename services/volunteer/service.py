@@ -74,7 +74,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def create_team(self, actor, payload):
         """Staff of the community: a team with its skills (request categories) and areas."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewTeam(), payload)
         self._require_manager(who, data["community_id"])
         data["skills"] = sorted(set(data["skills"]))
@@ -84,7 +84,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def list_teams(self, actor, query):
         """The teams of the caller's community (an admin may name any community)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.TeamQuery(), query)
         community_id = data["community_id"] or who.community_id
         if community_id != who.community_id and not who.is_admin:
@@ -96,7 +96,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def add_member(self, actor, team_id, payload):
         """Staff: add a resident of the team's community as a member (or leader)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewMember(), payload)
         team = self._team_or_404(team_id)
         self._require_manager(who, team["community_id"])
@@ -112,7 +112,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def submit_request(self, actor, payload):
         """A resident asks for help; the request starts ``submitted``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         if who.role != "resident" or not who.community_id:
             raise Forbidden("residents submit requests")
         data = load(schemas.NewRequest(), payload)
@@ -131,7 +131,7 @@ class VolunteerService(LinliService):
     def list_requests(self, actor, query):
         """Residents: their own requests and those dispatched to their teams; staff:
         their community's (``?status=``); admin: every community."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.RequestQuery(), query)
         if who.is_admin:
             match = {}
@@ -150,7 +150,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def get_request(self, actor, request_id):
         """One request with its full history (requester, the team, or staff)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         request = self._request_or_404(request_id)
         if not (request["resident_id"] == who.id or who.manages(request["community_id"])
                 or self._is_member(who, request.get("team_id"))):
@@ -160,7 +160,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def suggestions(self, actor, request_id):
         """Staff: the community's teams ranked for this request, with reasons."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         request = self._request_or_404(request_id)
         self._require_manager(who, request["community_id"])
         teams = self.store.teams_in(request["community_id"])
@@ -176,7 +176,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def dispatch(self, actor, request_id, payload):
         """Staff of the request's community send it to one of the community's teams."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Dispatch(), payload)
         request = self._request_or_404(request_id)
         self._require_manager(who, request["community_id"])
@@ -238,7 +238,7 @@ class VolunteerService(LinliService):
     def confirm(self, actor, request_id, payload):
         """The requesting resident confirms and rates; the request closes and each
         volunteer is credited ``hours * points_per_hour`` exactly once."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Confirm(), payload)
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "confirm")
@@ -255,7 +255,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def cancel(self, actor, request_id, payload=None):
         """The requesting resident withdraws the request before a team accepts it."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Cancel(), payload or {})
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "cancel")
@@ -269,13 +269,13 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def my_points(self, actor):
         """The caller's balance and latest ledger entries (newest first)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         return {"balance": self.store.balance(who.id),
                 "entries": [_entry(e) for e in self.store.entries_of(who.id)]}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_rewards(self, actor, query):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.RewardQuery(), query)
         community_id = data["community_id"] or who.community_id
         if community_id != who.community_id and not who.is_admin:
@@ -285,7 +285,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def create_reward(self, actor, payload):
         """Staff: a reward of their community's points supermarket, with its stock."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewReward(), payload)
         community_id = data.pop("community_id") or who.community_id
         if not community_id:
@@ -297,7 +297,7 @@ class VolunteerService(LinliService):
     def redeem(self, actor, payload):
         """A resident exchanges points for one unit of a reward: both or neither;
         409 ``insufficient_points`` or ``out_of_stock``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.NewRedemption(), payload)
         if who.role != "resident":
             raise Forbidden("residents redeem points")
@@ -311,7 +311,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def list_redemptions(self, actor, query):
         """Residents: their own; staff: their community's (``?status=pending``)."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.RedemptionQuery(), query)
         if who.is_admin:
             match = {}
@@ -327,7 +327,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def hand_over(self, actor, redemption_id):
         """Staff: the resident collected the reward."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         redemption = self.store.redemption(redemption_id)
         if not redemption:
             raise NotFound("no such redemption")
@@ -338,7 +338,7 @@ class VolunteerService(LinliService):
     def grant(self, actor, payload):
         """Staff: points from the community's pool for a community activity (or an
         opening grant), once per ``key`` and resident."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Grant(), payload)
         if not who.is_staff:
             raise Forbidden("staff grant points")
@@ -356,7 +356,7 @@ class VolunteerService(LinliService):
         """Staff: undo a wrong credit by a reverse transfer (409 when the points are
         already spent or it was reversed before). Answers the original, now with
         ``reversed_by``."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.Reverse(), payload)
         original = self.store.transfer(transfer_id)
         if not original:
@@ -369,7 +369,7 @@ class VolunteerService(LinliService):
     def ledger_check(self, actor, query):
         """Staff (their community) or admin (all, or ``?community_id=``): the sums
         that prove the ledger balanced."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         data = load(schemas.LedgerQuery(), query)
         if who.is_admin:
             community_id = data["community_id"]
@@ -412,7 +412,7 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def run_job(self, actor, name, as_of=None):
         """The SLA sweep on demand: staff for their community, admin for all."""
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         if name not in jobs.JOBS:
             raise NotFound(f"no job named {name}")
         if not (who.is_staff or who.is_admin):
@@ -438,7 +438,7 @@ class VolunteerService(LinliService):
             extra_filter={"team_id": request["team_id"]})
 
     def _as_team_member(self, actor, request_id):
-        who = Actor.from_dict(actor)
+        who = Actor.of(actor)
         request = self._request_or_404(request_id)
         if request.get("team_id") is None:
             if request["resident_id"] != who.id and not who.manages(request["community_id"]) \

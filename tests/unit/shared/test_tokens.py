@@ -66,3 +66,35 @@ def test_staff_manage_only_their_community():
     assert staff.manages("c1") and not staff.manages("c2")
     assert Actor(id="a", role="admin").manages("c2")
     assert not ALICE.manages("c1")
+
+
+# -- the caller of an RPC: a signed, short-lived assertion -------------------------------
+def test_an_assertion_round_trips_the_actor():
+    assert Actor.of(ALICE.assertion()) == ALICE
+
+
+@pytest.mark.parametrize("unsigned", [
+    {"id": "r1", "role": "admin", "community_id": None},   # what callers sent before
+    ["r1", "admin"],
+])
+def test_an_unsigned_caller_is_refused(unsigned):
+    with pytest.raises(Unauthorized):
+        Actor.of(unsigned)
+
+
+def test_a_bearer_token_is_no_assertion_and_an_assertion_no_bearer_token():
+    token, _ = issue_token(ALICE)
+    with pytest.raises(Unauthorized):
+        Actor.of(token)
+    with pytest.raises(Unauthorized):
+        check_token(ALICE.assertion())
+
+
+def test_an_old_or_foreign_assertion_is_refused():
+    now = int(dt.datetime.now(dt.timezone.utc).timestamp())
+    claims = {"sub": "r1", "role": "admin", "iss": "linli", "aud": "linli-rpc", "iat": now}
+    old = jwt.encode({**claims, "exp": now - 120}, settings().secret, algorithm="HS256")
+    foreign = jwt.encode({**claims, "exp": now + 60}, "another-key-" * 4, algorithm="HS256")
+    for assertion in (old, foreign):
+        with pytest.raises(Unauthorized):
+            Actor.of(assertion)
