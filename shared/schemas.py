@@ -3,6 +3,8 @@
 Unknown fields are rejected, and so are Mongo operators, dotted keys and integers
 beyond 64 bits anywhere in the input (``{"phone": {"$gt": ""}}``, ``{"a.b": 1}``): 422 with the field named.
 """
+import datetime as dt
+
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from shared.errors import Invalid
@@ -53,6 +55,28 @@ def _flatten(messages):
     if isinstance(messages, dict):
         return {str(k): v for k, v in messages.items()}
     return {"_schema": messages}
+
+
+class Whole(validate.Regexp):
+    """A pattern the whole value must match. ``validate.Regexp`` uses ``re.match``, and
+    ``$`` also matches before a final "\\n", so "LL-1\\n" passed as a copy code; this
+    uses ``fullmatch`` and keeps the ``^...$`` pattern the OpenAPI spec shows (``\\Z`` is
+    not a JSON Schema pattern)."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise validate.ValidationError(self._format_error(value))
+        return value
+
+
+# Days a community's calendar uses: near year 1 or 9999 the rules' own arithmetic (a
+# meal's start, a week of menus, a due date) would leave the calendar.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+
+
+def Day(**kw):  # noqa: N802 (a field, like fields.Date)
+    return fields.Date(validate=validate.Range(min=FIRST_DAY, max=LAST_DAY,
+                                               error="a day between {min} and {max}"), **kw)
 
 
 # Field helpers used across services.

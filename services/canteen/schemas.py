@@ -5,11 +5,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.canteen.booking import MAX_PORTIONS, MEALS, STATUSES
 from services.canteen.pricing import DEFAULT_CARING_LUNCH_PRICE_FEN, MAX_GRAMS, MAX_QUANTITY
 from shared import clock
-from shared.schemas import Id, Page, StrictSchema, Text, page_of
+from shared.schemas import Day, Id, Page, StrictSchema, Text, Whole, page_of
 
 MAX_PRICE_FEN = 100_000  # 1,000 yuan for one dish: anything above is a typo
 MAX_CAPACITY = 10_000
-TAG = validate.Regexp(r"^[a-z][a-z0-9_]{0,29}$", error="a tag: lower-case letters, digits, _")
+TAG = Whole(r"^[a-z][a-z0-9_]{0,29}$", error="a tag: lower-case letters, digits, _")
 
 
 def Money(**kw):  # noqa: N802 - a field factory, read like a field class
@@ -63,18 +63,18 @@ class MenuIn(StrictSchema):
 
 class MenuSlot(StrictSchema):
     """The path of a menu: ``/sites/{site_id}/menus/{date}/{meal}``."""
-    date = fields.Date(required=True)
+    date = Day(required=True)
     meal = Meal(required=True)
 
 
 class MenuQuery(StrictSchema):
-    from_ = fields.Date(data_key="from", load_default=None)
-    to = fields.Date(load_default=None)
+    from_ = Day(data_key="from", load_default=None)
+    to = Day(load_default=None)
 
 
 class NewBooking(StrictSchema):
     site_id = Id(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     meal = Meal(required=True)
     portions = fields.Integer(strict=True, load_default=1,
                               validate=validate.Range(min=1, max=MAX_PORTIONS))
@@ -82,7 +82,7 @@ class NewBooking(StrictSchema):
 
 class BookingQuery(Page):
     site_id = Id(load_default=None)
-    date = fields.Date(load_default=None)
+    date = Day(load_default=None)
     meal = Meal(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
 
@@ -103,10 +103,10 @@ class Item(StrictSchema):
 class Checkout(StrictSchema):
     site_id = Id(required=True)
     pickup_code = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Regexp(r"^[A-Za-z0-9]{6}$",
+                                validate=Whole(r"^[A-Za-z0-9]{6}$",
                                                          error="six letters or digits"))
     resident_id = Id(load_default=None, allow_none=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     meal = Meal(required=True)
     items = fields.List(fields.Nested(Item), required=True,
                         validate=validate.Length(min=1, max=40))

@@ -2,19 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.library import circulation
-from shared.schemas import Id, Page, StrictSchema, Text, page_of
-
-
-class Whole(validate.Regexp):
-    """A pattern the whole value must match. ``validate.Regexp`` uses ``re.match``, and
-    ``$`` also matches before a final "\\n", so "LL-1\\n" passed as a copy code; this
-    uses ``fullmatch`` and keeps the ``^...$`` pattern the OpenAPI spec shows (``\\Z`` is
-    not a JSON Schema pattern)."""
-
-    def __call__(self, value):
-        if self.regex.fullmatch(value) is None:
-            raise validate.ValidationError(self._format_error(value))
-        return value
+from shared.schemas import Id, Page, StrictSchema, Text, Whole, page_of
 
 
 ISBN = Whole(r"^[0-9Xx-]{10,17}$", error="an ISBN-10 or ISBN-13")

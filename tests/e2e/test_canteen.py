@@ -556,3 +556,40 @@ def test_the_canteen_keeps_each_residents_newest_groups(stack, api, canteen):
                          token).status_code == 200
     kept = eventually(lambda: diners(stack).find_one({"_id": rider["id"], "version": 4}))
     assert (kept["groups"], kept["birth_date"]) == ([], "1985-03-02")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("menus?from=9999-12-30", None),
+    ("menus?from=2026-12-01&to=9999-12-31", None),
+    ("menus/0001-01-01/lunch", {"capacity": 5, "booking_cutoff": "0001-01-01T08:00:00+08:00",
+                                "dishes": DISHES}),
+    ("kitchen/9999-12-31", None),
+])
+def test_days_at_the_edge_of_the_calendar_are_422_not_500(api, canteen, path, body):
+    token, site = canteen["staff"]["token"], canteen["site"]
+    url = f"{SITES}/{site['id']}/{path}"
+    answer = api.put(url, body, token) if body else api.get(url, token)
+    assert answer.status_code == 422, answer.text
+
+
+@pytest.mark.parametrize("change", [
+    {"date": "0001-01-01"}, {"date": "9999-12-31"},
+])
+def test_a_booking_at_the_edge_of_the_calendar_is_422(api, canteen, change):
+    diner = api.resident(canteen["community"]["id"])
+    answer = api.post(BOOKINGS, {"site_id": canteen["site"]["id"], "date": day(2),
+                                 "meal": "lunch", "portions": 1, **change}, diner["token"])
+    assert answer.status_code == 422 and "date" in error(answer)["details"], answer.text
+
+
+def test_a_trailing_newline_makes_a_pickup_code_or_a_tag_invalid(api, canteen):
+    token, site = canteen["staff"]["token"], canteen["site"]
+    date = day(5)
+    tagged = [{"name": "红烧肉", "tags": ["meat\n"], "price_fen": 1500}]
+    menu = api.put(f"{SITES}/{site['id']}/menus/{date}/dinner",
+                   {"capacity": 5, "booking_cutoff": cutoff(date, 15), "dishes": tagged}, token)
+    assert menu.status_code == 422, menu.text
+    checkout = api.post(CHECKOUTS, {"site_id": site["id"], "pickup_code": "ABCDEF\n",
+                                    "date": date, "meal": "lunch",
+                                    "items": [{"dish_name": "米饭"}]}, token)
+    assert checkout.status_code == 422 and "pickup_code" in error(checkout)["details"]
