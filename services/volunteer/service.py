@@ -202,7 +202,9 @@ class VolunteerService(LinliService):
     def accept(self, actor, request_id):
         """A member of the dispatched team takes the request on; of racing accepts,
         one wins and the rest get 409."""
-        who, request = self._as_team_member(actor, request_id)
+        who, request, _ = self._as_team_member(actor, request_id)
+        if workflow.serves_own_request(request["resident_id"], [who.id]):
+            raise Forbidden("you cannot take on your own request", code="own_request")
         return _request(self._team_step(who, request, "accept", {"accepted_by": who.id},
                                         "volunteer.request_accepted"))
 
@@ -210,7 +212,7 @@ class VolunteerService(LinliService):
     def reject(self, actor, request_id, payload):
         """A member of the dispatched team turns it down; it goes back to the staff."""
         data = load(schemas.Reject(), payload)
-        who, request = self._as_team_member(actor, request_id)
+        who, request, _ = self._as_team_member(actor, request_id)
         changes = {"team_id": None, "team_name": None, "member_ids": [], "dispatched_at": None,
                    "sla_due_at": None}
         return _request(self._team_step(who, request, "reject", changes,
@@ -221,13 +223,16 @@ class VolunteerService(LinliService):
     def complete(self, actor, request_id, payload):
         """A member of the team reports the work: hours and who served (team members)."""
         data = load(schemas.Complete(), payload)
-        who, request = self._as_team_member(actor, request_id)
-        team = self._team_or_404(request["team_id"])
+        who, request, team = self._as_team_member(actor, request_id)
         volunteers = list(dict.fromkeys(data["volunteer_ids"]))
         strangers = workflow.strangers(volunteers, team["members"])
         if strangers:
             raise Invalid("every volunteer must be a member of the team",
                           details={"volunteer_ids": [f"not a member: {s}" for s in strangers]})
+        if workflow.serves_own_request(request["resident_id"], volunteers):
+            raise Invalid("the requester cannot be a volunteer on their own request",
+                          details={"volunteer_ids": [
+                              f"the requester of this request: {request['resident_id']}"]})
         changes = {"hours": data["hours"], "volunteer_ids": volunteers, "completed_by": who.id}
         return _request(self._team_step(who, request, "complete", changes,
                                         "volunteer.request_completed",
@@ -242,8 +247,8 @@ class VolunteerService(LinliService):
         data = load(schemas.Confirm(), payload)
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "confirm")
-        points = workflow.points_for(request["hours"])
-        credits = [{"volunteer_id": v, "points": points} for v in request["volunteer_ids"]]
+        credits = workflow.credits(request["resident_id"], request["volunteer_ids"],
+                                   request["hours"])
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to,
                                        f"rated {data['rating']}")
         doc = self.store.close_and_credit(
@@ -446,9 +451,10 @@ class VolunteerService(LinliService):
                 raise Forbidden("not your team's request")
             raise Conflict(f"a {request['status']} request has no team to act on it",
                            code="illegal_transition", details={"status": request["status"]})
-        if not self._is_member(who, request["team_id"]):
+        team = self.store.team(request["team_id"])
+        if not team or who.id not in team["members"]:
             raise Forbidden("not a member of the team this request was sent to")
-        return who, request
+        return who, request, team
 
     def _is_member(self, who, team_id):
         if not team_id:

@@ -286,3 +286,39 @@ def test_staff_see_their_community_by_status_and_a_bodiless_cancel_works(api, pl
     other_staff = api.staff(api.community()["id"])
     assert ok(api.get(f"{V}/requests", other_staff["token"]))["items"] == []
     assert api.get(f"{V}/requests/{waiting['id']}", other_staff["token"]).status_code == 403
+
+
+def test_service_too_short_to_earn_a_point_is_refused_when_reported(api, place):
+    staff, elder, member = place["staff"], place["elder"], place["members"][0]
+    request = submit(api, elder)
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    ok(act(api, request["id"], "accept", member["token"]))
+    for hours in (0.01, 0.04):
+        short = act(api, request["id"], "complete", member["token"],
+                    {"hours": hours, "volunteer_ids": [member["id"]]})
+        assert short.status_code == 422, short.text
+        assert "0.05" in " ".join(short.json()["error"]["details"]["hours"])
+    # still accepted, so the least that earns a point can be reported and confirmed
+    ok(act(api, request["id"], "complete", member["token"],
+           {"hours": 0.05, "volunteer_ids": [member["id"]]}))
+    assert ok(act(api, request["id"], "confirm", elder["token"], {"rating": 4}))["status"] == "closed"
+    assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 1
+
+
+def test_a_requester_is_never_credited_for_their_own_request(api, place):
+    staff, elder, member = place["staff"], place["elder"], place["members"][0]
+    ok(api.post(f"{V}/teams/{place['team']['id']}/members", {"resident_id": elder["id"]},
+                staff["token"]), 201)
+    request = submit(api, elder)
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    own = act(api, request["id"], "accept", elder["token"])
+    assert own.status_code == 403 and own.json()["error"]["code"] == "own_request", own.text
+    ok(act(api, request["id"], "accept", member["token"]))
+    listed = act(api, request["id"], "complete", member["token"],
+                 {"hours": 2, "volunteer_ids": [member["id"], elder["id"]]})
+    assert listed.status_code == 422 and "volunteer_ids" in listed.json()["error"]["details"]
+    ok(act(api, request["id"], "complete", member["token"],
+           {"hours": 2, "volunteer_ids": [member["id"]]}))
+    ok(act(api, request["id"], "confirm", elder["token"], {"rating": 5}))
+    assert ok(api.get(f"{P}/me", elder["token"]))["balance"] == 0
+    assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 20
