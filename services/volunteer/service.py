@@ -422,9 +422,9 @@ class VolunteerService(LinliService):
             raise NotFound(f"no job named {name}")
         if not (who.is_staff or who.is_admin):
             raise Forbidden("staff or admin only")
+        as_of = jobs.parse_as_of(as_of)
         community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.escalate_overdue(self.store, clock.parse_instant(as_of),
-                                                   community_id)}
+        return {"processed": jobs.escalate_overdue(self.store, as_of, community_id)}
 
     @timer(interval=SLA_SWEEP_SECONDS)
     def sla_sweep(self):

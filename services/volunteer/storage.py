@@ -48,7 +48,8 @@ class VolunteerStore(Store):
                      index("community_id", "-created_at"),
                      index("community_id", "status", "-created_at"),
                      index("team_id", "status"), index("team_id", "-created_at"),
-                     index("status", "sla_due_at")],
+                     index("status", "sla_due_at"),
+                     index("community_id", "status", "sla_due_at")],
         "accounts": [index("community_id", "kind")],
         # request_id is what the transfer is for: the request of a credit, the activity
         # key of a grant, the redemption, or the transfer a reversal undoes.
@@ -146,7 +147,9 @@ class VolunteerStore(Store):
 
         return self.transaction(patient(write))
 
-    def overdue_dispatches(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
+    def overdue_dispatches(self, as_of, community_id: str | None, limit: int) -> list[dict]:
+        """The oldest ``limit`` dispatches overdue at ``as_of``, of one community when
+        it is named (filtered in the query, on an index, before the limit)."""
         query = {"status": "dispatched", "sla_due_at": {"$lte": as_of}}
         if community_id:
             query["community_id"] = community_id

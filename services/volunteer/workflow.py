@@ -59,8 +59,12 @@ def history_entry(at: dt.datetime, by: str, from_status: str | None, to_status: 
 
 
 def sla_due(dispatched_at: dt.datetime, urgency: str) -> dt.datetime:
-    """When a dispatched request that nobody accepted is escalated."""
-    return dispatched_at + dt.timedelta(minutes=SLA_MINUTES[urgency])
+    """When a dispatched request that nobody accepted is escalated (at the last
+    instant the calendar holds, if the deadline would fall past the year 9999)."""
+    try:
+        return dispatched_at + dt.timedelta(minutes=SLA_MINUTES[urgency])
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 
 def is_overdue(sla_due_at: dt.datetime, as_of: dt.datetime) -> bool:

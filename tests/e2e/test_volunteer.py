@@ -322,3 +322,16 @@ def test_a_requester_is_never_credited_for_their_own_request(api, place):
     ok(act(api, request["id"], "confirm", elder["token"], {"rating": 5}))
     assert ok(api.get(f"{P}/me", elder["token"]))["balance"] == 0
     assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 20
+
+
+def test_an_as_of_the_calendar_cannot_hold_is_refused_naming_it(api, place):
+    staff, elder = place["staff"], place["elder"]
+    for as_of in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+08:00"):
+        answer = api.post("/api/v1/admin/jobs/volunteer-sla", {"as_of": as_of}, staff["token"])
+        assert answer.status_code == 422, (as_of, answer.text)
+        assert "as_of" in answer.json()["error"]["details"]
+    # the last instant the calendar holds is an instant like any other
+    request = submit(api, elder, urgency="urgent")
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    assert ok(api.post("/api/v1/admin/jobs/volunteer-sla", {"as_of": "9999-12-31T23:59:59Z"},
+                       staff["token"]))["processed"] == 1
