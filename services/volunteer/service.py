@@ -134,17 +134,15 @@ class VolunteerService(LinliService):
         who = Actor.from_dict(actor)
         data = load(schemas.RequestQuery(), query)
         if who.is_admin:
-            match = {}
+            queries = [{}]
         elif who.is_staff:
-            match = {"community_id": who.community_id}
+            queries = [{"community_id": who.community_id}]
         else:
             teams = self.store.team_ids_of_member(who.id)
-            match = ({"$or": [{"resident_id": who.id}, {"team_id": {"$in": teams}}]}
-                     if teams else {"resident_id": who.id})
+            queries = [{"resident_id": who.id}] + ([{"team_id": {"$in": teams}}] if teams else [])
         if data["status"]:
-            match = {"$and": [match, {"status": data["status"]}]} if "$or" in match else \
-                {**match, "status": data["status"]}
-        docs, next_cursor = self.store.list_requests(match, data["limit"], data["cursor"])
+            queries = [{**q, "status": data["status"]} for q in queries]
+        docs, next_cursor = self.store.list_requests(queries, data["limit"], data["cursor"])
         return {"items": [_request(d) for d in docs], "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -13,13 +13,55 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.volunteer import ledger, workflow
 from shared import clock
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.mongo import Store, index, unique
-from shared.pagination import newest_first
+from shared.pagination import decode_cursor, encode_cursor
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _position(cursor: str | None):
+    """``(created_at, last_id)`` of a cursor this service handed out, or None; 422
+    naming ``cursor`` for anything else: an id that is not a string (it would be a
+    query operator or a comparison across types), an instant outside the years the
+    database can hold."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    created_at, last_id = position
+    try:
+        created_at = clock.as_utc(created_at)
+    except OverflowError:
+        created_at = None
+    if created_at is None or not isinstance(last_id, str) or not last_id:
+        raise Invalid("bad cursor", details={"cursor": ["not a cursor from this list"]})
+    return created_at, last_id
+
+
+def newest_first(collection, queries: list[dict], limit: int, cursor: str | None):
+    """One page, newest first by ``(created_at, _id)``, of what matches any of
+    ``queries``, with the next cursor or None. Each query (and, after the first page,
+    each side of the keyset) runs on its own, served by an index on its fields and
+    ``created_at``, and the results are merged: a top-level ``$or``/``$and`` walks the
+    whole collection on the embedded server."""
+    position = _position(cursor)
+    parts = []
+    for query in queries:
+        if position:
+            created_at, last_id = position
+            parts += [{**query, "created_at": {"$lt": created_at}},
+                      {**query, "created_at": created_at, "_id": {"$lt": last_id}}]
+        else:
+            parts.append(query)
+    found = {}
+    for part in parts:
+        for doc in collection.find(part).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1):
+            found[doc["_id"]] = doc
+    docs = sorted(found.values(), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+    next_cursor = encode_cursor(docs[limit - 1]) if len(docs) > limit else None
+    return docs[:limit], next_cursor
 
 
 def patient(fn):
@@ -48,6 +90,7 @@ class VolunteerStore(Store):
                      index("community_id", "-created_at"),
                      index("community_id", "status", "-created_at"),
                      index("team_id", "status"), index("team_id", "-created_at"),
+                     index("-created_at"), index("status", "-created_at"),
                      index("status", "sla_due_at"),
                      index("community_id", "status", "sla_due_at")],
         "accounts": [index("community_id", "kind")],
@@ -59,6 +102,7 @@ class VolunteerStore(Store):
         "rewards": [index("community_id", "-created_at")],
         "redemptions": [index("resident_id", "-created_at"),
                         index("community_id", "-created_at"),
+                        index("-created_at"), index("status", "-created_at"),
                         index("community_id", "status", "-created_at")],
     }
 
@@ -120,8 +164,9 @@ class VolunteerStore(Store):
     def request(self, request_id: str) -> dict | None:
         return self.requests.find_one({"_id": request_id})
 
-    def list_requests(self, query: dict, limit: int, cursor: str | None):
-        return newest_first(self.requests, query, limit, cursor)
+    def list_requests(self, queries: list[dict], limit: int, cursor: str | None):
+        """A page of the requests that match any of ``queries`` (newest first)."""
+        return newest_first(self.requests, queries, limit, cursor)
 
     def _move(self, tx, request_id: str, expected: str, changes: dict, entry: dict,
               extra_filter: dict | None = None) -> dict:
@@ -339,7 +384,7 @@ class VolunteerStore(Store):
         return self.redemptions.find_one({"_id": redemption_id})
 
     def list_redemptions(self, query: dict, limit: int, cursor: str | None):
-        return newest_first(self.redemptions, query, limit, cursor)
+        return newest_first(self.redemptions, [query], limit, cursor)
 
     def hand_over(self, redemption_id: str, by: str) -> dict:
         changed = self.redemptions.update_one(
