@@ -54,7 +54,7 @@ def _escalate(store, requests, as_of) -> int:
             f"not accepted within {minutes} minutes by {request.get('team_name')}; escalated")
         try:
             store.transition(
-                request["_id"], "dispatched",
+                request,
                 {"team_id": None, "team_name": None, "dispatched_at": None, "sla_due_at": None,
                  "member_ids": [], "escalations": request.get("escalations", 0) + 1},
                 entry, "volunteer.request_escalated",

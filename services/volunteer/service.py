@@ -190,7 +190,7 @@ class VolunteerService(LinliService):
         entry = workflow.history_entry(now, who.id, request["status"], to,
                                        data["note"] or f"dispatched to {team['name']}")
         return _request(self.store.transition(
-            request_id, request["status"], changes, entry, "volunteer.request_dispatched",
+            request, changes, entry, "volunteer.request_dispatched",
             lambda doc: {"request_id": doc["_id"], "resident_id": doc["resident_id"],
                          "community_id": doc["community_id"], "team_id": team["_id"],
                          "team_name": team["name"], "member_ids": team["members"],
@@ -250,7 +250,7 @@ class VolunteerService(LinliService):
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to,
                                        f"rated {data['rating']}")
         doc = self.store.close_and_credit(
-            request_id, {"rating": data["rating"], "comment": data["comment"]}, entry, credits,
+            request, {"rating": data["rating"], "comment": data["comment"]}, entry, credits,
             {"request_id": request_id, "resident_id": who.id, "team_id": request["team_id"],
              "rating": data["rating"], "community_id": request["community_id"]}, by=who.id)
         return _request(doc)
@@ -264,7 +264,7 @@ class VolunteerService(LinliService):
         to = workflow.next_status(request["status"], "cancel")
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to, data["reason"])
         return _request(self.store.transition(
-            request_id, request["status"], {}, entry, "volunteer.request_cancelled",
+            request, {}, entry, "volunteer.request_cancelled",
             lambda doc: {"request_id": doc["_id"], "resident_id": doc["resident_id"],
                          "community_id": doc["community_id"]}))
 
@@ -433,7 +433,7 @@ class VolunteerService(LinliService):
         to = workflow.next_status(request["status"], action)
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to, note)
         return self.store.transition(
-            request["_id"], request["status"], changes, entry, event_type,
+            request, changes, entry, event_type,
             lambda doc: {"request_id": request["_id"], "resident_id": request["resident_id"],
                          "team_id": request["team_id"], "team_name": request["team_name"],
                          "category": request["category"],

@@ -9,6 +9,7 @@ import random
 import time
 import uuid
 
+import bson
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.volunteer import ledger, workflow
@@ -168,24 +169,35 @@ class VolunteerStore(Store):
         """A page of the requests that match any of ``queries`` (newest first)."""
         return newest_first(self.requests, queries, limit, cursor)
 
-    def _move(self, tx, request_id: str, expected: str, changes: dict, entry: dict,
+    def _move(self, tx, request: dict, changes: dict, entry: dict,
               extra_filter: dict | None = None) -> dict:
+        """One conditional update on the request as it was read (its ``moves``
+        counter): it matches only if nothing moved the request since, so the answer
+        is the read document with this change, and needs no second read."""
+        moves = request.get("moves")  # None: a request written before the counter
         matched = self.requests.update_one(
-            {"_id": request_id, "status": expected, **(extra_filter or {})},
+            {"_id": request["_id"], "status": request["status"], "moves": moves,
+             **(extra_filter or {})},
             {"$set": {**changes, "status": entry["to"], "updated_at": entry["at"]},
-             "$push": {"history": entry}},
+             "$inc": {"moves": 1}, "$push": {"history": entry}},
             session=tx.session).matched_count
         if not matched:
             raise Conflict("the request changed meanwhile; this step no longer applies",
-                           code="illegal_transition", details={"expected": expected})
-        return self.requests.find_one({"_id": request_id}, session=tx.session)
+                           code="illegal_transition", details={"expected": request["status"]})
+        return self._as_stored({**request, **changes, "status": entry["to"],
+                                "updated_at": entry["at"], "moves": (moves or 0) + 1,
+                                "history": [*request.get("history", []), entry]})
 
-    def transition(self, request_id: str, expected: str, changes: dict, entry: dict,
-                   event_type: str | None, event_of=None, extra_filter: dict | None = None) -> dict:
-        """Move a request from ``expected`` to ``entry['to']``; 409 if it moved first.
+    def _as_stored(self, doc: dict) -> dict:
+        """``doc`` as the database gives it back (milliseconds, aware UTC instants)."""
+        return bson.decode(bson.encode(doc), codec_options=self.requests.codec_options)
+
+    def transition(self, request: dict, changes: dict, entry: dict, event_type: str | None,
+                   event_of=None, extra_filter: dict | None = None) -> dict:
+        """Move ``request`` (as read) to ``entry['to']``; 409 if it moved first.
         ``event_of(doc)`` gives the data of the event to emit with the change."""
         def write(tx):
-            doc = self._move(tx, request_id, expected, changes, entry, extra_filter)
+            doc = self._move(tx, request, changes, entry, extra_filter)
             if event_type:
                 tx.emit(event_type, event_of(doc))
             return doc
@@ -200,18 +212,18 @@ class VolunteerStore(Store):
             query["community_id"] = community_id
         return list(self.requests.find(query).sort("sla_due_at", 1).limit(limit))
 
-    def close_and_credit(self, request_id: str, changes: dict, entry: dict, credits: list[dict],
+    def close_and_credit(self, request: dict, changes: dict, entry: dict, credits: list[dict],
                          closed_event: dict, by: str) -> dict:
-        """Close a completed request and credit each volunteer once,
-        all in one transaction: a racing confirmation loses with 409 and credits nothing."""
+        """Close a completed request and credit each volunteer once, all in one
+        transaction: a racing confirmation loses with 409 and credits nothing (a
+        request leaves ``completed`` once, and the unique index on the credit's
+        request and volunteer is the last word)."""
+        request_id = request["_id"]
+
         def write(tx):
-            doc = self._move(tx, request_id, "completed", changes, entry)
+            doc = self._move(tx, request, changes, entry)
             tx.emit("volunteer.request_closed", closed_event)
             for credit in credits:
-                if self.transfers.find_one({"request_id": request_id, "kind": "credit",
-                                            "volunteer_id": credit["volunteer_id"]},
-                                           {"_id": 1}, session=tx.session):
-                    continue  # credited before: the unique index is the last word
                 transfer, balance = self._transfer(
                     tx, "credit", doc["community_id"], credit["volunteer_id"],
                     ledger.credit(doc["community_id"], credit["volunteer_id"], credit["points"]),

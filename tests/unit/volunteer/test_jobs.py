@@ -27,12 +27,11 @@ class FakeStore:
         return [r for r in self.requests if r["sla_due_at"] <= as_of
                 and r["status"] == "dispatched"][:limit]
 
-    def transition(self, request_id, expected, changes, entry, event_type, event_of,
-                   extra_filter=None):
-        if request_id in self.taken:
+    def transition(self, request, changes, entry, event_type, event_of, extra_filter=None):
+        if request["_id"] in self.taken:
             raise Conflict("moved", code="illegal_transition")
-        request = next(r for r in self.requests if r["_id"] == request_id)
-        self.moves.append((request_id, expected, entry, event_type, event_of(request), extra_filter))
+        self.moves.append((request["_id"], request["status"], entry, event_type,
+                           event_of(request), extra_filter))
         request["status"] = entry["to"]
 
 
