@@ -303,7 +303,8 @@ def test_service_too_short_to_earn_a_point_is_refused_when_reported(api, place):
     # still accepted, so the least that earns a point can be reported and confirmed
     ok(act(api, request["id"], "complete", member["token"],
            {"hours": 0.05, "volunteer_ids": [member["id"]]}))
-    assert ok(act(api, request["id"], "confirm", elder["token"], {"rating": 4}))["status"] == "closed"
+    closed = ok(act(api, request["id"], "confirm", elder["token"], {"rating": 4}))
+    assert closed["status"] == "closed"
     assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 1
 
 
