@@ -1,7 +1,7 @@
 """Shapes of what comes into and goes out of the volunteer service."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from services.volunteer.workflow import CATEGORIES, MAX_HOURS, STATUSES, URGENCIES
+from services.volunteer.workflow import CATEGORIES, STATUSES, URGENCIES, hours_problem
 from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 SHORT = validate.Length(min=1, max=50)
@@ -49,9 +49,14 @@ class Reject(StrictSchema):
     reason = Text(500, required=True)
 
 
+def _hours_of_service(hours):
+    problem = hours_problem(hours)
+    if problem:
+        raise ValidationError(problem)
+
+
 class Complete(StrictSchema):
-    hours = fields.Float(required=True, allow_nan=False, validate=validate.Range(
-        min=0, max=MAX_HOURS, min_inclusive=False, error="more than 0 and at most 24 hours"))
+    hours = fields.Float(required=True, allow_nan=False, validate=_hours_of_service)
     volunteer_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
 
 

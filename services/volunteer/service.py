@@ -134,17 +134,15 @@ class VolunteerService(LinliService):
         who = Actor.of(actor)
         data = load(schemas.RequestQuery(), query)
         if who.is_admin:
-            match = {}
+            queries = [{}]
         elif who.is_staff:
-            match = {"community_id": who.community_id}
+            queries = [{"community_id": who.community_id}]
         else:
             teams = self.store.team_ids_of_member(who.id)
-            match = ({"$or": [{"resident_id": who.id}, {"team_id": {"$in": teams}}]}
-                     if teams else {"resident_id": who.id})
+            queries = [{"resident_id": who.id}] + ([{"team_id": {"$in": teams}}] if teams else [])
         if data["status"]:
-            match = {"$and": [match, {"status": data["status"]}]} if "$or" in match else \
-                {**match, "status": data["status"]}
-        docs, next_cursor = self.store.list_requests(match, data["limit"], data["cursor"])
+            queries = [{**q, "status": data["status"]} for q in queries]
+        docs, next_cursor = self.store.list_requests(queries, data["limit"], data["cursor"])
         return {"items": [_request(d) for d in docs], "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -192,7 +190,7 @@ class VolunteerService(LinliService):
         entry = workflow.history_entry(now, who.id, request["status"], to,
                                        data["note"] or f"dispatched to {team['name']}")
         return _request(self.store.transition(
-            request_id, request["status"], changes, entry, "volunteer.request_dispatched",
+            request, changes, entry, "volunteer.request_dispatched",
             lambda doc: {"request_id": doc["_id"], "resident_id": doc["resident_id"],
                          "community_id": doc["community_id"], "team_id": team["_id"],
                          "team_name": team["name"], "member_ids": team["members"],
@@ -202,7 +200,9 @@ class VolunteerService(LinliService):
     def accept(self, actor, request_id):
         """A member of the dispatched team takes the request on; of racing accepts,
         one wins and the rest get 409."""
-        who, request = self._as_team_member(actor, request_id)
+        who, request, _ = self._as_team_member(actor, request_id)
+        if workflow.serves_own_request(request["resident_id"], [who.id]):
+            raise Forbidden("you cannot take on your own request", code="own_request")
         return _request(self._team_step(who, request, "accept", {"accepted_by": who.id},
                                         "volunteer.request_accepted"))
 
@@ -210,7 +210,7 @@ class VolunteerService(LinliService):
     def reject(self, actor, request_id, payload):
         """A member of the dispatched team turns it down; it goes back to the staff."""
         data = load(schemas.Reject(), payload)
-        who, request = self._as_team_member(actor, request_id)
+        who, request, _ = self._as_team_member(actor, request_id)
         changes = {"team_id": None, "team_name": None, "member_ids": [], "dispatched_at": None,
                    "sla_due_at": None}
         return _request(self._team_step(who, request, "reject", changes,
@@ -221,13 +221,16 @@ class VolunteerService(LinliService):
     def complete(self, actor, request_id, payload):
         """A member of the team reports the work: hours and who served (team members)."""
         data = load(schemas.Complete(), payload)
-        who, request = self._as_team_member(actor, request_id)
-        team = self._team_or_404(request["team_id"])
+        who, request, team = self._as_team_member(actor, request_id)
         volunteers = list(dict.fromkeys(data["volunteer_ids"]))
         strangers = workflow.strangers(volunteers, team["members"])
         if strangers:
             raise Invalid("every volunteer must be a member of the team",
                           details={"volunteer_ids": [f"not a member: {s}" for s in strangers]})
+        if workflow.serves_own_request(request["resident_id"], volunteers):
+            raise Invalid("the requester cannot be a volunteer on their own request",
+                          details={"volunteer_ids": [
+                              f"the requester of this request: {request['resident_id']}"]})
         changes = {"hours": data["hours"], "volunteer_ids": volunteers, "completed_by": who.id}
         return _request(self._team_step(who, request, "complete", changes,
                                         "volunteer.request_completed",
@@ -242,12 +245,12 @@ class VolunteerService(LinliService):
         data = load(schemas.Confirm(), payload)
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "confirm")
-        points = workflow.points_for(request["hours"])
-        credits = [{"volunteer_id": v, "points": points} for v in request["volunteer_ids"]]
+        credits = workflow.credits(request["resident_id"], request["volunteer_ids"],
+                                   request["hours"])
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to,
                                        f"rated {data['rating']}")
         doc = self.store.close_and_credit(
-            request_id, {"rating": data["rating"], "comment": data["comment"]}, entry, credits,
+            request, {"rating": data["rating"], "comment": data["comment"]}, entry, credits,
             {"request_id": request_id, "resident_id": who.id, "team_id": request["team_id"],
              "rating": data["rating"], "community_id": request["community_id"]}, by=who.id)
         return _request(doc)
@@ -261,7 +264,7 @@ class VolunteerService(LinliService):
         to = workflow.next_status(request["status"], "cancel")
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to, data["reason"])
         return _request(self.store.transition(
-            request_id, request["status"], {}, entry, "volunteer.request_cancelled",
+            request, {}, entry, "volunteer.request_cancelled",
             lambda doc: {"request_id": doc["_id"], "resident_id": doc["resident_id"],
                          "community_id": doc["community_id"]}))
 
@@ -417,9 +420,9 @@ class VolunteerService(LinliService):
             raise NotFound(f"no job named {name}")
         if not (who.is_staff or who.is_admin):
             raise Forbidden("staff or admin only")
+        as_of = jobs.parse_as_of(as_of)
         community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.escalate_overdue(self.store, clock.parse_instant(as_of),
-                                                   community_id)}
+        return {"processed": jobs.escalate_overdue(self.store, as_of, community_id)}
 
     @timer(interval=SLA_SWEEP_SECONDS)
     def sla_sweep(self):
@@ -430,7 +433,7 @@ class VolunteerService(LinliService):
         to = workflow.next_status(request["status"], action)
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to, note)
         return self.store.transition(
-            request["_id"], request["status"], changes, entry, event_type,
+            request, changes, entry, event_type,
             lambda doc: {"request_id": request["_id"], "resident_id": request["resident_id"],
                          "team_id": request["team_id"], "team_name": request["team_name"],
                          "category": request["category"],
@@ -446,9 +449,10 @@ class VolunteerService(LinliService):
                 raise Forbidden("not your team's request")
             raise Conflict(f"a {request['status']} request has no team to act on it",
                            code="illegal_transition", details={"status": request["status"]})
-        if not self._is_member(who, request["team_id"]):
+        team = self.store.team(request["team_id"])
+        if not team or who.id not in team["members"]:
             raise Forbidden("not a member of the team this request was sent to")
-        return who, request
+        return who, request, team
 
     def _is_member(self, who, team_id):
         if not team_id:

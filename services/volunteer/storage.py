@@ -9,17 +9,60 @@ import random
 import time
 import uuid
 
+import bson
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.volunteer import ledger, workflow
 from shared import clock
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.mongo import Store, index, unique
-from shared.pagination import newest_first
+from shared.pagination import decode_cursor, encode_cursor
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _position(cursor: str | None):
+    """``(created_at, last_id)`` of a cursor this service handed out, or None; 422
+    naming ``cursor`` for anything else: an id that is not a string (it would be a
+    query operator or a comparison across types), an instant outside the years the
+    database can hold."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    created_at, last_id = position
+    try:
+        created_at = clock.as_utc(created_at)
+    except OverflowError:
+        created_at = None
+    if created_at is None or not isinstance(last_id, str) or not last_id:
+        raise Invalid("bad cursor", details={"cursor": ["not a cursor from this list"]})
+    return created_at, last_id
+
+
+def newest_first(collection, queries: list[dict], limit: int, cursor: str | None):
+    """One page, newest first by ``(created_at, _id)``, of what matches any of
+    ``queries``, with the next cursor or None. Each query (and, after the first page,
+    each side of the keyset) runs on its own, served by an index on its fields and
+    ``created_at``, and the results are merged: a top-level ``$or``/``$and`` walks the
+    whole collection on the embedded server."""
+    position = _position(cursor)
+    parts = []
+    for query in queries:
+        if position:
+            created_at, last_id = position
+            parts += [{**query, "created_at": {"$lt": created_at}},
+                      {**query, "created_at": created_at, "_id": {"$lt": last_id}}]
+        else:
+            parts.append(query)
+    found = {}
+    for part in parts:
+        for doc in collection.find(part).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1):
+            found[doc["_id"]] = doc
+    docs = sorted(found.values(), key=lambda d: (d["created_at"], d["_id"]), reverse=True)
+    next_cursor = encode_cursor(docs[limit - 1]) if len(docs) > limit else None
+    return docs[:limit], next_cursor
 
 
 def patient(fn):
@@ -44,6 +87,10 @@ class VolunteerStore(Store):
     service = "volunteer"
     indexes = {
         "teams": [index("community_id", "name"), index("members")],
+        # every step of a request rewrites the entries of each index on status, team_id
+        # or sla_due_at (about 3x the cost of a step with none, on the embedded
+        # server): only the lists and the SLA sweep have one; an admin's list of every
+        # community and a staff member's own SLA run filter on these as they go.
         "requests": [index("resident_id", "-created_at"),
                      index("community_id", "-created_at"),
                      index("community_id", "status", "-created_at"),
@@ -119,51 +166,65 @@ class VolunteerStore(Store):
     def request(self, request_id: str) -> dict | None:
         return self.requests.find_one({"_id": request_id})
 
-    def list_requests(self, query: dict, limit: int, cursor: str | None):
-        return newest_first(self.requests, query, limit, cursor)
+    def list_requests(self, queries: list[dict], limit: int, cursor: str | None):
+        """A page of the requests that match any of ``queries`` (newest first)."""
+        return newest_first(self.requests, queries, limit, cursor)
 
-    def _move(self, tx, request_id: str, expected: str, changes: dict, entry: dict,
+    def _move(self, tx, request: dict, changes: dict, entry: dict,
               extra_filter: dict | None = None) -> dict:
+        """One conditional update on the request as it was read (its ``moves``
+        counter): it matches only if nothing moved the request since, so the answer
+        is the read document with this change, and needs no second read."""
+        moves = request.get("moves")  # None: a request written before the counter
         matched = self.requests.update_one(
-            {"_id": request_id, "status": expected, **(extra_filter or {})},
+            {"_id": request["_id"], "status": request["status"], "moves": moves,
+             **(extra_filter or {})},
             {"$set": {**changes, "status": entry["to"], "updated_at": entry["at"]},
-             "$push": {"history": entry}},
+             "$inc": {"moves": 1}, "$push": {"history": entry}},
             session=tx.session).matched_count
         if not matched:
             raise Conflict("the request changed meanwhile; this step no longer applies",
-                           code="illegal_transition", details={"expected": expected})
-        return self.requests.find_one({"_id": request_id}, session=tx.session)
+                           code="illegal_transition", details={"expected": request["status"]})
+        return self._as_stored({**request, **changes, "status": entry["to"],
+                                "updated_at": entry["at"], "moves": (moves or 0) + 1,
+                                "history": [*request.get("history", []), entry]})
 
-    def transition(self, request_id: str, expected: str, changes: dict, entry: dict,
-                   event_type: str | None, event_of=None, extra_filter: dict | None = None) -> dict:
-        """Move a request from ``expected`` to ``entry['to']``; 409 if it moved first.
+    def _as_stored(self, doc: dict) -> dict:
+        """``doc`` as the database gives it back (milliseconds, aware UTC instants)."""
+        return bson.decode(bson.encode(doc), codec_options=self.requests.codec_options)
+
+    def transition(self, request: dict, changes: dict, entry: dict, event_type: str | None,
+                   event_of=None, extra_filter: dict | None = None) -> dict:
+        """Move ``request`` (as read) to ``entry['to']``; 409 if it moved first.
         ``event_of(doc)`` gives the data of the event to emit with the change."""
         def write(tx):
-            doc = self._move(tx, request_id, expected, changes, entry, extra_filter)
+            doc = self._move(tx, request, changes, entry, extra_filter)
             if event_type:
                 tx.emit(event_type, event_of(doc))
             return doc
 
         return self.transaction(patient(write))
 
-    def overdue_dispatches(self, as_of, community_id: str | None, limit: int = 500) -> list[dict]:
+    def overdue_dispatches(self, as_of, community_id: str | None, limit: int) -> list[dict]:
+        """The oldest ``limit`` dispatches overdue at ``as_of``, of one community when
+        it is named (filtered in the query, before the limit)."""
         query = {"status": "dispatched", "sla_due_at": {"$lte": as_of}}
         if community_id:
             query["community_id"] = community_id
         return list(self.requests.find(query).sort("sla_due_at", 1).limit(limit))
 
-    def close_and_credit(self, request_id: str, changes: dict, entry: dict, credits: list[dict],
+    def close_and_credit(self, request: dict, changes: dict, entry: dict, credits: list[dict],
                          closed_event: dict, by: str) -> dict:
-        """Close a completed request and credit each volunteer once,
-        all in one transaction: a racing confirmation loses with 409 and credits nothing."""
+        """Close a completed request and credit each volunteer once, all in one
+        transaction: a racing confirmation loses with 409 and credits nothing (a
+        request leaves ``completed`` once, and the unique index on the credit's
+        request and volunteer is the last word)."""
+        request_id = request["_id"]
+
         def write(tx):
-            doc = self._move(tx, request_id, "completed", changes, entry)
+            doc = self._move(tx, request, changes, entry)
             tx.emit("volunteer.request_closed", closed_event)
             for credit in credits:
-                if self.transfers.find_one({"request_id": request_id, "kind": "credit",
-                                            "volunteer_id": credit["volunteer_id"]},
-                                           {"_id": 1}, session=tx.session):
-                    continue  # credited before: the unique index is the last word
                 transfer, balance = self._transfer(
                     tx, "credit", doc["community_id"], credit["volunteer_id"],
                     ledger.credit(doc["community_id"], credit["volunteer_id"], credit["points"]),
@@ -336,7 +397,7 @@ class VolunteerStore(Store):
         return self.redemptions.find_one({"_id": redemption_id})
 
     def list_redemptions(self, query: dict, limit: int, cursor: str | None):
-        return newest_first(self.redemptions, query, limit, cursor)
+        return newest_first(self.redemptions, [query], limit, cursor)
 
     def hand_over(self, redemption_id: str, by: str) -> dict:
         changed = self.redemptions.update_one(

@@ -29,6 +29,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 SLA_MINUTES = {"normal": 30, "urgent": 10}
 POINTS_PER_HOUR = 10
 MAX_HOURS = 24
+# the least service that earns a point (points are rounded half up): 0.05 h at 10/h
+MIN_HOURS = float(Decimal("0.5") / POINTS_PER_HOUR)
 SYSTEM = "system"  # who the SLA job acts as in a request's history
 
 
@@ -57,8 +59,12 @@ def history_entry(at: dt.datetime, by: str, from_status: str | None, to_status: 
 
 
 def sla_due(dispatched_at: dt.datetime, urgency: str) -> dt.datetime:
-    """When a dispatched request that nobody accepted is escalated."""
-    return dispatched_at + dt.timedelta(minutes=SLA_MINUTES[urgency])
+    """When a dispatched request that nobody accepted is escalated (at the last
+    instant the calendar holds, if the deadline would fall past the year 9999)."""
+    try:
+        return dispatched_at + dt.timedelta(minutes=SLA_MINUTES[urgency])
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 
 def is_overdue(sla_due_at: dt.datetime, as_of: dt.datetime) -> bool:
@@ -71,12 +77,33 @@ def points_for(hours, points_per_hour: int = POINTS_PER_HOUR) -> int:
 
 
 def hours_problem(hours) -> str | None:
-    """Why ``hours`` is not a real length of service, or None."""
-    if hours is None or hours <= 0:
-        return "more than 0 hours"
+    """Why ``hours`` cannot be reported as a length of service, or None. Service too
+    short to earn a point is refused when it is reported: a credit of 0 points is no
+    transfer, and the request could never be confirmed."""
+    if hours is None or hours != hours or hours <= 0:
+        return f"at least {MIN_HOURS:g} hours (the least that earns a point)"
     if hours > MAX_HOURS:
         return f"at most {MAX_HOURS} hours"
+    if points_for(hours) < 1:
+        return f"at least {MIN_HOURS:g} hours (the least that earns a point)"
     return None
+
+
+def serves_own_request(requester_id: str, volunteer_ids) -> bool:
+    """A resident who asked for help is not the volunteer who helps: taking on or
+    reporting work on one's own request would credit points to oneself."""
+    return requester_id in volunteer_ids
+
+
+def credits(requester_id: str, volunteer_ids, hours) -> list[dict]:
+    """Who is credited how much when the requester confirms: each volunteer but the
+    requester, ``points_for(hours)`` each, nobody for 0 points (requests completed
+    before these rules were enforced at ``complete`` still close)."""
+    points = points_for(hours)
+    if points < 1:
+        return []
+    return [{"volunteer_id": v, "points": points} for v in volunteer_ids
+            if not serves_own_request(requester_id, [v])]
 
 
 def strangers(volunteer_ids, members) -> list[str]:

@@ -1,6 +1,8 @@
 """Volunteer dispatch end to end through the gateway: resident orders, community
 dispatches, team accepts; points arrive; the ledger stays balanced."""
+import base64
 import datetime as dt
+import json
 
 import pytest
 
@@ -286,3 +288,92 @@ def test_staff_see_their_community_by_status_and_a_bodiless_cancel_works(api, pl
     other_staff = api.staff(api.community()["id"])
     assert ok(api.get(f"{V}/requests", other_staff["token"]))["items"] == []
     assert api.get(f"{V}/requests/{waiting['id']}", other_staff["token"]).status_code == 403
+
+
+def test_service_too_short_to_earn_a_point_is_refused_when_reported(api, place):
+    staff, elder, member = place["staff"], place["elder"], place["members"][0]
+    request = submit(api, elder)
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    ok(act(api, request["id"], "accept", member["token"]))
+    for hours in (0.01, 0.04):
+        short = act(api, request["id"], "complete", member["token"],
+                    {"hours": hours, "volunteer_ids": [member["id"]]})
+        assert short.status_code == 422, short.text
+        assert "0.05" in " ".join(short.json()["error"]["details"]["hours"])
+    # still accepted, so the least that earns a point can be reported and confirmed
+    ok(act(api, request["id"], "complete", member["token"],
+           {"hours": 0.05, "volunteer_ids": [member["id"]]}))
+    closed = ok(act(api, request["id"], "confirm", elder["token"], {"rating": 4}))
+    assert closed["status"] == "closed"
+    assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 1
+
+
+def test_a_requester_is_never_credited_for_their_own_request(api, place):
+    staff, elder, member = place["staff"], place["elder"], place["members"][0]
+    ok(api.post(f"{V}/teams/{place['team']['id']}/members", {"resident_id": elder["id"]},
+                staff["token"]), 201)
+    request = submit(api, elder)
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    own = act(api, request["id"], "accept", elder["token"])
+    assert own.status_code == 403 and own.json()["error"]["code"] == "own_request", own.text
+    ok(act(api, request["id"], "accept", member["token"]))
+    listed = act(api, request["id"], "complete", member["token"],
+                 {"hours": 2, "volunteer_ids": [member["id"], elder["id"]]})
+    assert listed.status_code == 422 and "volunteer_ids" in listed.json()["error"]["details"]
+    ok(act(api, request["id"], "complete", member["token"],
+           {"hours": 2, "volunteer_ids": [member["id"]]}))
+    ok(act(api, request["id"], "confirm", elder["token"], {"rating": 5}))
+    assert ok(api.get(f"{P}/me", elder["token"]))["balance"] == 0
+    assert ok(api.get(f"{P}/me", member["token"]))["balance"] == 20
+
+
+def test_an_as_of_the_calendar_cannot_hold_is_refused_naming_it(api, place):
+    staff, elder = place["staff"], place["elder"]
+    for as_of in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+08:00"):
+        answer = api.post("/api/v1/admin/jobs/volunteer-sla", {"as_of": as_of}, staff["token"])
+        assert answer.status_code == 422, (as_of, answer.text)
+        assert "as_of" in answer.json()["error"]["details"]
+    # the last instant the calendar holds is an instant like any other
+    request = submit(api, elder, urgency="urgent")
+    ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    assert ok(api.post("/api/v1/admin/jobs/volunteer-sla", {"as_of": "9999-12-31T23:59:59Z"},
+                       staff["token"]))["processed"] == 1
+
+
+def cursor_of(*position):
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
+
+
+def test_a_cursor_of_the_wrong_type_or_past_the_calendar_is_refused_naming_it(api, place):
+    staff, elder = place["staff"], place["elder"]
+    for position in (("0001-01-01T00:00:00+01:00", "x"), ("9999-12-31T23:59:59-01:00", "x"),
+                     ("2026-11-23T08:00:00+00:00", {"$gt": ""}),
+                     ("2026-11-23T08:00:00+00:00", 5), (5, "x"), ("x",)):
+        for path, token in ((f"{V}/requests", elder["token"]), (f"{V}/requests", staff["token"]),
+                            (f"{P}/redemptions", elder["token"])):
+            answer = api.get(path, token, params={"cursor": cursor_of(*position)})
+            assert answer.status_code == 422, (position, path, answer.text)
+            assert "cursor" in answer.json()["error"]["details"]
+
+
+def test_a_member_pages_through_their_own_and_their_teams_requests_once_each(api, place):
+    staff, elder, member = place["staff"], place["elder"], place["members"][0]
+    theirs = [submit(api, elder) for _ in range(3)]
+    for request in theirs:
+        ok(act(api, request["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    own = [submit(api, member) for _ in range(2)]
+    ok(act(api, own[0]["id"], "dispatch", staff["token"], {"team_id": place["team"]["id"]}))
+    seen, cursor = [], None
+    while True:
+        page = ok(api.get(f"{V}/requests", member["token"],
+                          params={"limit": 2, **({"cursor": cursor} if cursor else {})}))
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    newest_first = [r["id"] for r in sorted(theirs + own, key=lambda r: (r["created_at"], r["id"]),
+                                            reverse=True)]
+    assert seen == newest_first
+    dispatched = ok(api.get(f"{V}/requests", member["token"],
+                            params={"status": "dispatched", "limit": 10}))["items"]
+    assert {r["id"] for r in dispatched} == {r["id"] for r in theirs} | {own[0]["id"]}

@@ -80,7 +80,8 @@ def dispatch(_, request_id):
 @blp.route(R + "/accept", methods=["POST"])
 @blp.response(200, schemas.Request)
 def accept(request_id):
-    """A member of the dispatched team takes it on (racing accepts: one wins, 409)."""
+    """A member of the dispatched team takes it on (racing accepts: one wins, 409).
+    The requester may not take on their own request: 403 `own_request`."""
     return call("volunteer", "accept", actor(), request_id)
 
 
@@ -96,7 +97,8 @@ def reject(_, request_id):
 @blp.arguments(schemas.Complete)
 @blp.response(200, schemas.Request)
 def complete(_, request_id):
-    """A member of the team: hours (0 < hours <= 24) and the volunteers (team members)."""
+    """A member of the team: hours (at least 0.05, the least that earns a point, and at
+    most 24) and the volunteers (team members, never the requester)."""
     return call("volunteer", "complete", actor(), request_id, body())
 
 

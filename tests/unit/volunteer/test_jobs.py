@@ -2,8 +2,10 @@
 change; a request someone else changed first is skipped, not counted."""
 import datetime as dt
 
-from services.volunteer import jobs
-from shared.errors import Conflict
+import pytest
+
+from services.volunteer import jobs, workflow
+from shared.errors import Conflict, Invalid
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -18,17 +20,19 @@ def dispatched(request_id, minutes_ago, urgency="normal"):
 
 class FakeStore:
     def __init__(self, requests, taken=()):
-        self.requests, self.taken, self.moves = requests, set(taken), []
+        self.requests, self.taken, self.moves, self.reads = requests, set(taken), [], 0
 
-    def overdue_dispatches(self, as_of, community_id):
-        return [r for r in self.requests if r["sla_due_at"] <= as_of]
+    def overdue_dispatches(self, as_of, community_id, limit):
+        self.reads += 1
+        return [r for r in self.requests if r["sla_due_at"] <= as_of
+                and r["status"] == "dispatched"][:limit]
 
-    def transition(self, request_id, expected, changes, entry, event_type, event_of,
-                   extra_filter=None):
-        if request_id in self.taken:
+    def transition(self, request, changes, entry, event_type, event_of, extra_filter=None):
+        if request["_id"] in self.taken:
             raise Conflict("moved", code="illegal_transition")
-        request = next(r for r in self.requests if r["_id"] == request_id)
-        self.moves.append((request_id, expected, entry, event_type, event_of(request), extra_filter))
+        self.moves.append((request["_id"], request["status"], entry, event_type,
+                           event_of(request), extra_filter))
+        request["status"] = entry["to"]
 
 
 def test_only_overdue_dispatches_are_escalated_back_to_submitted():
@@ -48,3 +52,34 @@ def test_a_request_changed_meanwhile_is_not_counted():
     store = FakeStore([dispatched("late", 31), dispatched("accepted-meanwhile", 40)],
                       taken={"accepted-meanwhile"})
     assert jobs.escalate_overdue(store, NOW) == 1
+
+
+def test_more_overdue_dispatches_than_a_batch_are_all_escalated_in_one_run():
+    store = FakeStore([dispatched(f"late-{n}", 31 + n) for n in range(25)])
+    assert jobs.escalate_overdue(store, NOW, batch=10) == 25
+    assert store.reads == 3
+
+
+def test_a_batch_where_everything_changed_meanwhile_ends_the_run():
+    late = [dispatched(f"late-{n}", 31 + n) for n in range(10)]
+    store = FakeStore(late, taken={r["_id"] for r in late})
+    assert jobs.escalate_overdue(store, NOW, batch=10) == 0
+    assert store.reads == 1
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+08:00",
+                                   "0001-01-01T00:00:00", "yesterday", 20261123, ["2026-11-23"]])
+def test_an_as_of_the_database_cannot_hold_is_refused_naming_it(as_of):
+    with pytest.raises(Invalid) as refused:
+        jobs.parse_as_of(as_of)
+    assert "as_of" in refused.value.details
+
+
+def test_an_as_of_at_the_edge_of_the_calendar_is_an_instant():
+    assert jobs.parse_as_of("9999-12-31T23:59:59+00:00").year == 9999
+    assert jobs.parse_as_of(None) <= dt.datetime.now(dt.timezone.utc)
+
+
+def test_an_sla_deadline_past_the_calendar_stops_at_its_last_instant():
+    late = dt.datetime(9999, 12, 31, 23, 50, tzinfo=dt.timezone.utc)
+    assert workflow.sla_due(late, "normal") == dt.datetime.max.replace(tzinfo=dt.timezone.utc)

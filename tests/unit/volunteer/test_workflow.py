@@ -66,9 +66,25 @@ def test_points_per_hour_can_be_changed():
 
 
 @pytest.mark.parametrize("hours,ok", [(-1, False), (0, False), (0.5, True), (24, True),
-                                      (24.5, False), (None, False)])
-def test_hours_of_service_are_more_than_zero_and_at_most_a_day(hours, ok):
+                                      (24.5, False), (None, False), (float("nan"), False),
+                                      (0.04, False), (0.0499, False), (0.05, True)])
+def test_hours_of_service_earn_at_least_a_point_and_are_at_most_a_day(hours, ok):
     assert (workflow.hours_problem(hours) is None) is ok
+
+
+def test_too_little_service_names_the_least_that_earns_a_point():
+    assert workflow.MIN_HOURS == 0.05 and workflow.points_for(workflow.MIN_HOURS) == 1
+    assert "0.05" in workflow.hours_problem(0.01)
+
+
+def test_the_requester_is_never_among_the_credited():
+    assert workflow.serves_own_request("elder", ["a", "elder"])
+    assert not workflow.serves_own_request("elder", ["a", "b"])
+    assert workflow.credits("elder", ["a", "elder"], 2) == [{"volunteer_id": "a", "points": 20}]
+
+
+def test_a_request_worth_no_points_credits_nobody():
+    assert workflow.credits("elder", ["a", "b"], 0.01) == []
 
 
 def test_volunteers_who_are_not_members_are_named():
