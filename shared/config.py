@@ -52,6 +52,12 @@ class Settings:
     event_backoff_max_ms: int = 300_000
     quorum_queues: bool = False
     rabbitmq_management_url: str = ""
+    # MONGO_URI_<SERVICE>: a database server of the service's own (the embedded server
+    # of make run and the tests runs one per service); otherwise MONGO_URI
+    service_mongo_uris: tuple[tuple[str, str], ...] = ()
+
+    def mongo_uri_for(self, service: str) -> str:
+        return dict(self.service_mongo_uris).get(service, self.mongo_uri)
 
     @property
     def production(self) -> bool:
@@ -100,6 +106,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         event_backoff_max_ms=int(environ.get("LINLI_EVENT_BACKOFF_MAX_MS", "300000")),
         quorum_queues=environ.get("LINLI_QUORUM_QUEUES", "0") == "1",
         rabbitmq_management_url=environ.get("RABBITMQ_MANAGEMENT_URL", ""),
+        service_mongo_uris=tuple(sorted(
+            (key[len("MONGO_URI_"):].lower(), value) for key, value in environ.items()
+            if key.startswith("MONGO_URI_") and value)),
     )
 
 
@@ -124,7 +133,9 @@ def check(s: Settings) -> Settings:
     if s.admin_password_setting and is_placeholder(s.admin_password_setting):
         raise ConfigError("LINLI_ADMIN_PASSWORD is a published placeholder or default; set your "
                           "own in production.")
-    for variable, uri in (("AMQP_URI", s.amqp_uri), ("MONGO_URI", s.mongo_uri)):
+    uris = [("AMQP_URI", s.amqp_uri), ("MONGO_URI", s.mongo_uri)] + [
+        (f"MONGO_URI_{service.upper()}", uri) for service, uri in s.service_mongo_uris]
+    for variable, uri in uris:
         password = urlsplit(uri).password
         if password and is_placeholder(unquote(password)):
             raise ConfigError(f"{variable} carries a published placeholder password; set a random "

@@ -39,10 +39,24 @@ def wait_for_port(host: str, port: int, seconds: float = 30) -> bool:
     return False
 
 
+def databases() -> list[str]:
+    """The embedded servers to run: one per service (database per service, and the
+    embedded server handles one request at a time, so separate processes work in
+    parallel: bookings went from ~55 to ~80/s here), and the gateway's own."""
+    return available_services() + ["gateway"]
+
+
+def database_env(ports: dict[str, int]) -> dict[str, str]:
+    """``MONGO_URI_<SERVICE>`` for each embedded server (``MONGO_URI``: the first)."""
+    env = {f"MONGO_URI_{name.upper()}": mongo_uri(port) for name, port in ports.items()}
+    env["MONGO_URI"] = mongo_uri(next(iter(ports.values())))
+    return env
+
+
 def mongo_command(port: int, storage: str) -> list[str]:
     # --sync-on-commit: an acknowledged commit survives a killed server (without it the
-    # last few commits were lost on SIGKILL here; with it, none, at no measurable cost
-    # on this machine: ~1,000 vs ~1,250 one-insert transactions/s).
+    # last few commits were lost on SIGKILL here); it costs single writes about 0.6x
+    # and transactions, the hot path, next to nothing (tests/load/dbprobe.py).
     return [str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
             "--storage-path", storage, "--log-level", "WARNING", "--sync-on-commit"]
 

@@ -119,7 +119,7 @@ class Store:
     indexes: dict[str, list[IndexModel]] = {}
 
     def __init__(self, mongo_client: pymongo.MongoClient | None = None):
-        self.client = mongo_client or client()
+        self.client = mongo_client or client(settings().mongo_uri_for(self.service))
         self.db = self.client[database_name(self.service)]
         self.outbox = Outbox(self.db, self.service)
         self.processed = self.db["processed_events"]

@@ -8,6 +8,7 @@ import subprocess
 import time
 import uuid
 
+import pymongo
 import pytest
 import requests
 
@@ -44,12 +45,12 @@ class Stack:
         else:
             self.amqp_uri = base + "/"
         self.processes: dict[str, subprocess.Popen] = {}
-        self.mongo_port = devstack.free_port()
-        self.mongo_uri = devstack.mongo_uri(self.mongo_port)
+        self.mongo_ports = {name: devstack.free_port() for name in devstack.databases()}
+        self.mongo_uris = {name: devstack.mongo_uri(port) for name, port in self.mongo_ports.items()}
         self.http_port = devstack.free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.env = {
-            "AMQP_URI": self.amqp_uri, "MONGO_URI": self.mongo_uri,
+            "AMQP_URI": self.amqp_uri, **devstack.database_env(self.mongo_ports),
             "LINLI_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
             "LINLI_ADMIN_PHONE": ADMIN_PHONE, "LINLI_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "LINLI_ARGON2_PROFILE": "test", "LINLI_EVENT_BACKOFF_MS": "200",
@@ -75,13 +76,23 @@ class Stack:
         self.start_gateway()
         self.wait_ready()
 
+    def db(self, service: str):
+        """A service's database, on the embedded server that holds it."""
+        return pymongo.MongoClient(self.mongo_uris[service], tz_aware=True)[f"linli_{service}"]
+
     # -- processes -----------------------------------------------------------------
     def start_mongo(self):
-        """SecantusDB on disk (so a killed server restarts with its data)."""
-        self.processes["mongo"] = devstack.start(
-            devstack.mongo_command(self.mongo_port, str(self.data_dir)),
-            devstack.base_env(**self.env), self.log_dir / "mongo.log")
-        assert devstack.wait_for_port("127.0.0.1", self.mongo_port, 60), "SecantusDB did not start"
+        """One SecantusDB per service, on disk (a killed server restarts with its data)."""
+        for name, port in self.mongo_ports.items():
+            self.processes[f"mongo-{name}"] = devstack.start(
+                devstack.mongo_command(port, str(self.data_dir / name)),
+                devstack.base_env(**self.env), self.log_dir / f"mongo-{name}.log")
+        for name, port in self.mongo_ports.items():
+            assert devstack.wait_for_port("127.0.0.1", port, 60), f"SecantusDB {name} did not start"
+
+    def stop_mongo(self, sig=signal.SIGTERM):
+        for name in self.mongo_ports:
+            self.stop(f"mongo-{name}", sig=sig)
 
     def start_service(self, name: str, replica: int = 0, **env):
         key = f"{name}-{replica}" if replica else name
@@ -126,9 +137,9 @@ class Stack:
 
     def close(self):
         for key in list(self.processes):
-            if key != "mongo":
+            if not key.startswith("mongo-"):
                 self.stop(key)
-        self.stop("mongo")
+        self.stop_mongo()
         shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.vhost:
             _rabbitmqctl("delete_vhost", self.vhost)

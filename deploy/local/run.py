@@ -47,21 +47,29 @@ def replicas() -> dict[str, int]:
     return counts
 
 
-def start_database() -> tuple[str, subprocess.Popen | None]:
+def start_databases() -> tuple[dict[str, str], list[subprocess.Popen]]:
+    """``MONGO_URI`` as set, or one embedded SecantusDB per service (and the gateway's),
+    data under var/mongo/<name>, kept across runs."""
     if os.environ.get("MONGO_URI"):
-        return os.environ["MONGO_URI"], None
-    port = int(os.environ.get("LINLI_MONGO_PORT", "27017"))  # make run only: not in Settings
-    if devstack.port_answers("127.0.0.1", port):
-        port = devstack.free_port()
-    storage = VAR / "mongo"
-    storage.mkdir(parents=True, exist_ok=True)
-    process = devstack.start(devstack.mongo_command(port, str(storage)), devstack.base_env(),
-                             VAR / "logs" / "mongo.log")
-    if not devstack.wait_for_port("127.0.0.1", port, 60):
-        process.terminate()
-        sys.exit(f"SecantusDB did not start; see {VAR / 'logs' / 'mongo.log'}")
-    print(f"database: SecantusDB on 127.0.0.1:{port}, data in {storage}")
-    return devstack.mongo_uri(port), process
+        return {"MONGO_URI": os.environ["MONGO_URI"]}, []
+    first = int(os.environ.get("LINLI_MONGO_PORT", "27017"))  # make run only: not in Settings
+    ports, processes = {}, []
+    for offset, name in enumerate(devstack.databases()):
+        port = first + offset
+        ports[name] = devstack.free_port() if devstack.port_answers("127.0.0.1", port) else port
+        storage = VAR / "mongo" / name
+        storage.mkdir(parents=True, exist_ok=True)
+        processes.append(devstack.start(devstack.mongo_command(ports[name], str(storage)),
+                                        devstack.base_env(), VAR / "logs" / f"mongo-{name}.log"))
+    for name, port in ports.items():
+        if not devstack.wait_for_port("127.0.0.1", port, 60):
+            for process in processes:
+                process.terminate()
+            sys.exit(f"SecantusDB did not start; see {VAR / 'logs' / f'mongo-{name}.log'}")
+    print("databases: SecantusDB, one per service ("
+          + ", ".join(f"{name} :{port}" for name, port in ports.items())
+          + f"), data in {VAR / 'mongo'}")
+    return devstack.database_env(ports), processes
 
 
 def main():
@@ -69,10 +77,10 @@ def main():
     configured = load_settings(os.environ)
     broker = localbroker.prepare(configured.amqp_uri, ROOT)
     print(f"broker: RabbitMQ vhost '{broker.vhost}', {broker.why}")
-    mongo_uri, database = start_database()
+    mongo_env, databases = start_databases()
     http_port = configured.http_port
     env = devstack.base_env(
-        AMQP_URI=broker.amqp_uri, MONGO_URI=mongo_uri,
+        AMQP_URI=broker.amqp_uri, **mongo_env,
         LINLI_SECRET=os.environ.get("LINLI_SECRET") or secret(),
         LINLI_ADMIN_PHONE=configured.admin_phone, LINLI_ADMIN_PASSWORD=configured.admin_password,
         LINLI_SERVICES=",".join(devstack.available_services()))
@@ -88,8 +96,9 @@ def main():
     try:
         manager.loop()
     finally:
-        if database is not None:
+        for database in databases:
             os.killpg(database.pid, signal.SIGTERM)
+        for database in databases:
             database.wait(15)
         stop_broker_if_we_started_it()
     sys.exit(manager.returncode)

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from services.gateway.errors import error_response
 from services.gateway.web import optional_caller
 from shared import clock, mongo
+from shared.config import settings
 from shared.context import set_idempotency_key
 
 KEEP = dt.timedelta(hours=24)
@@ -25,7 +26,8 @@ STALE_CLAIM = dt.timedelta(seconds=60)
 
 
 def _records():
-    return mongo.client()[mongo.database_name("gateway")]["idempotency"]
+    return mongo.client(settings().mongo_uri_for("gateway"))[mongo.database_name("gateway")][
+        "idempotency"]
 
 
 def create_indexes():

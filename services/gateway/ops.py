@@ -38,7 +38,9 @@ def healthz():
 
 
 def _database_ok():
-    client = mongo.client()
+    """The gateway's own database (Idempotency-Key records); each service's ping
+    reports its own."""
+    client = mongo.client(settings().mongo_uri_for("gateway"))
     client.admin.command("ping")
     return True
 

@@ -3,7 +3,6 @@ kitchen, the jobs and the diner's inbox."""
 import datetime as dt
 import uuid
 
-import pymongo
 import pytest
 
 from tests.helpers import eventually
@@ -353,7 +352,7 @@ def test_fifty_nine_on_the_meal_date_pays_the_list_price(api, canteen):
 
 def diners(stack):
     """The canteen's projection of residents (fed by residents.* events)."""
-    return pymongo.MongoClient(stack.mongo_uri)["linli_canteen"]["diners"]
+    return stack.db("canteen")["diners"]
 
 
 def test_caring_lunch_once_a_day_and_walk_ins_by_resident_id(stack, api, canteen):

@@ -13,7 +13,7 @@ from shared.errors import Conflict
 @pytest.fixture(scope="module")
 def store(stack):
     from services.canteen.storage import CanteenStore
-    s = CanteenStore(mongo.client(stack.mongo_uri))
+    s = CanteenStore(mongo.client(stack.mongo_uris["canteen"]))
     s.outbox.relay_enabled = False   # these rows need no broker
     s.create_indexes()
     return s

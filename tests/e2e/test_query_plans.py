@@ -17,6 +17,10 @@ pytestmark = pytest.mark.after_everything
 # (database, collection, filter keys): scans that are fine, and why
 SMALL_OR_RARE = {
     ("linli_residents", "communities", ()): "the district's communities (dozens), admin lists",
+    ("linli_notifications", "pushes", ()): "start-up move of the old pushes collection "
+                                           "into messages (empty once moved)",
+    ("linli_library", "patrons", ("active_holds",)): "start-up count of each reader's holds, "
+                                                     "once, for readers from before the limit",
 }
 
 
@@ -79,7 +83,6 @@ def hot_paths(api):
 
 def test_no_query_walks_a_whole_collection(stack, api):
     hot_paths(api)
-    client = pymongo.MongoClient(stack.mongo_uri)
     queries = logged_queries(stack)
     services = {q["db"] for q in queries}
     assert {"linli_residents", "linli_canteen", "linli_notifications"} <= services, services
@@ -92,7 +95,9 @@ def test_no_query_walks_a_whole_collection(stack, api):
         if query["sort"]:
             explain["sort"] = query["sort"]
         try:
-            plan = client[query["db"]].command("explain", explain, verbosity="queryPlanner")
+            service = query["db"].removeprefix("linli_")
+            plan = stack.db(service).client[query["db"]].command("explain", explain,
+                                                                 verbosity="queryPlanner")
         except pymongo.errors.OperationFailure:
             continue  # a filter that only made sense with its original value types
         if _scans(plan["queryPlanner"]["winningPlan"]):

@@ -148,15 +148,12 @@ VOLATILE = ("outbox", "processed", "idempot", "attempt", "throttle", "signin", "
 
 
 def _counts(stack) -> dict[str, int]:
-    import pymongo
-    client = pymongo.MongoClient(stack.mongo_uri)
     counts = {}
-    for name in client.list_database_names():
-        if not name.startswith("linli_"):
-            continue
-        for collection in client[name].list_collection_names():
+    for service in stack.mongo_uris:
+        db = stack.db(service)
+        for collection in db.list_collection_names():
             if not any(word in collection for word in VOLATILE):
-                counts[f"{name}.{collection}"] = client[name][collection].count_documents({})
+                counts[f"{db.name}.{collection}"] = db[collection].count_documents({})
     return counts
 
 

@@ -4,7 +4,6 @@ import json
 import signal
 import time
 
-import pymongo
 import requests
 from kombu import Connection
 
@@ -16,7 +15,7 @@ FAULTY_QUEUE = f"evt-residents-{WELCOME}--faulty.always_fails"
 
 
 def db(stack, service):
-    return pymongo.MongoClient(stack.mongo_uri)[f"linli_{service}"]
+    return stack.db(service)
 
 
 def welcome_messages(api, person):

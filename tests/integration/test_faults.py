@@ -102,7 +102,7 @@ def test_a_killed_database_restarted_mid_stream_loses_and_doubles_nothing(world)
     stack = world["stack"]
     with BookingStream(world) as stream:
         time.sleep(3)
-        stack.stop("mongo", sig=signal.SIGKILL)
+        stack.stop_mongo(sig=signal.SIGKILL)
         time.sleep(5)
         stack.start_mongo()
         time.sleep(10)

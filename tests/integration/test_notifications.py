@@ -390,7 +390,7 @@ class Commands(monitoring.CommandListener):
 def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_nothing(stack):
     """Was a preferences read and a 3-4 statement transaction (4-5 round trips)."""
     commands = Commands()
-    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True,
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uris["notifications"], tz_aware=True,
                                                    event_listeners=[commands]))
     resident_id = "rt-" + uuid.uuid4().hex
     store.save_preferences(resident_id, {"webhook_url": "http://127.0.0.1:9/hook"}, "c-rt")
@@ -418,7 +418,7 @@ def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_no
 
 
 def test_pushes_left_in_the_old_collection_are_moved_into_their_messages(stack):
-    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uri, tz_aware=True))
+    store = NotificationsStore(pymongo.MongoClient(stack.mongo_uris["notifications"], tz_aware=True))
     message_id, push_id = uuid.uuid4().hex, uuid.uuid4().hex
     now = clock.now()
     store.messages.insert_one({"_id": message_id, "event_id": uuid.uuid4().hex,

@@ -6,7 +6,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pymongo
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -45,8 +44,7 @@ def test_the_outbox_relay_publishes_each_event_once_and_each_is_handled_once(sca
     community = api.community()
     with ThreadPoolExecutor(12) as pool:
         people = list(pool.map(lambda _: api.resident(community["id"]), range(24)))
-    db = pymongo.MongoClient(scaled.mongo_uri)
-    outbox = db["linli_residents"]["outbox"]
+    outbox = scaled.db("residents")["outbox"]
     ids = [p["id"] for p in people]
 
     def all_sent():
@@ -55,7 +53,7 @@ def test_the_outbox_relay_publishes_each_event_once_and_each_is_handled_once(sca
         return rows if len(rows) == len(ids) and all(r["state"] == "sent" for r in rows) else None
     rows = eventually(all_sent, seconds=30)
     assert [r["attempts"] for r in rows] == [1] * len(ids)  # claimed once, by one replica
-    messages = db["linli_notifications"]["messages"]
+    messages = scaled.db("notifications")["messages"]
     eventually(lambda: messages.count_documents({"resident_id": {"$in": ids}}) >= len(ids))
     for row in rows:
         assert messages.count_documents({"event_id": row["_id"]}) == 1

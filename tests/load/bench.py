@@ -87,16 +87,14 @@ def event_to_inbox_ms(stack, since, until):
     the window, or None when the window caused no messages."""
     import datetime as dt
 
-    import pymongo
-    client = pymongo.MongoClient(stack.mongo_uri, tz_aware=True)
-    messages = list(client["linli_notifications"]["messages"].find(
+    messages = list(stack.db("notifications")["messages"].find(
         {"created_at": {"$gte": since, "$lte": until}}, {"event_id": 1, "created_at": 1}))
     if not messages:
         return None
     ids = list({m["event_id"] for m in messages})
     occurred = {}
     for service in stack.services:
-        for row in client[f"linli_{service}"]["outbox"].find({"_id": {"$in": ids}},
+        for row in stack.db(service)["outbox"].find({"_id": {"$in": ids}},
                                                             {"envelope.occurred_at": 1}):
             occurred[row["_id"]] = dt.datetime.fromisoformat(row["envelope"]["occurred_at"])
     delays = sorted((m["created_at"] - occurred[m["event_id"]]).total_seconds() * 1000
