@@ -18,6 +18,7 @@ from tests.helpers import next_phone
 ADMIN_PHONE = "13900000001"
 ADMIN_PASSWORD = "admin-pass-2026"
 LOGS = devstack.ROOT / "var" / "test-logs"
+_BROKER_AT_START = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def _rabbitmqctl(*args):
@@ -35,7 +36,9 @@ class Stack:
     def __init__(self, amqp_uri: str | None = None, services: list[str] | None = None,
                  extra_env: dict | None = None):
         run_id = uuid.uuid4().hex[:8]
-        base = (amqp_uri or os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")).rstrip("/")
+        # the broker as the run was started (a stack already running has pointed
+        # AMQP_URI at its own vhost)
+        base = (amqp_uri or _BROKER_AT_START).rstrip("/")
         self.vhost = None
         if shutil.which("rabbitmqctl") and base.endswith(":5672"):
             self.vhost = f"linli-test-{run_id}"

@@ -58,8 +58,8 @@ PHONE_ATTEMPTS = 30
 ADDRESS_FREE_FAILURES = 20
 ADDRESS_FIRST_DELAY_SECONDS = 0.25
 ADDRESS_MAX_DELAY_SECONDS = 2.0   # well inside the gateway's RPC timeout
-# A delayed attempt holds a service worker while it waits; so that a flood cannot hold
-# them all, only this many wait at once per process; more answer 429 at once.
+# A delayed failure holds a service worker while it waits; so that a flood cannot hold
+# them all, only this many wait at once per process; more are answered at once.
 DELAYED_SIGN_INS_AT_ONCE = 4
 
 
@@ -81,16 +81,11 @@ def too_many_attempts():
 
 
 def address_delay(recent_failures: int) -> float:
-    """Seconds an attempt from an address waits before its password is checked."""
+    """Seconds a failed sign-in from an address waits before it is answered."""
     beyond = recent_failures - ADDRESS_FREE_FAILURES
     if beyond <= 0:
         return 0.0
     return min(ADDRESS_MAX_DELAY_SECONDS, ADDRESS_FIRST_DELAY_SECONDS * 2 ** min(beyond - 1, 30))
-
-
-def busy_address():
-    return TooManyRequests("too many failed sign-ins from this address at once; retry in a "
-                           "few seconds", code="too_many_attempts")
 
 
 # -- registration throttling --------------------------------------------------------------

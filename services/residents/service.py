@@ -70,16 +70,17 @@ class ResidentsService(LinliService):
     def issue_token(self, payload, client_addr=None):
         """Check a phone and password; answer a signed, expiring bearer token.
         Attempts are counted before the check (429 ``too_many_attempts`` past the
-        limits); an address with many recent failures waits a growing delay."""
+        limits); a failure from an address with many recent failures is answered
+        after a growing delay (a success never waits)."""
         data = load(schemas.Credentials(), payload)
         counted = self._count_sign_in(data["phone"], client_addr)
-        self._wait_out_address_delay(client_addr)
         doc = self.store.resident_by_phone(data["phone"])
         stored = doc["password_hash"] if doc else _unknown_phone_hash()
         if not password_matches(stored, data["password"]) or not doc:
             if client_addr:
                 self.store.take_count(accounts.address_counter(client_addr), None,
                                       accounts.SIGN_IN_WINDOW)
+                self._slow_down_failure(client_addr)
             raise Unauthorized("wrong phone or password", code="bad_credentials")
         self.store.give_back_count(counted)
         if password_needs_rehash(doc["password_hash"]):
@@ -203,13 +204,13 @@ class ResidentsService(LinliService):
             counted.append(key)
         return counted
 
-    def _wait_out_address_delay(self, client_addr):
-        key = accounts.address_counter(client_addr)
-        delay = accounts.address_delay(self.store.count_of(key)) if key else 0
-        if not delay:
+    def _slow_down_failure(self, client_addr):
+        """Answer a failed sign-in late when its address fails a lot (a shared Wi-Fi is
+        slowed, never locked out). Only so many wait at once per process; the rest are
+        answered at once, so a flood cannot hold every worker."""
+        delay = accounts.address_delay(self.store.count_of(accounts.address_counter(client_addr)))
+        if not delay or not _delayed_sign_ins.acquire(blocking=False):
             return
-        if not _delayed_sign_ins.acquire(blocking=False):
-            raise accounts.busy_address()
         try:
             eventlet.sleep(delay)   # yields: the worker waits, the process does not
         finally:

@@ -35,7 +35,7 @@ def token(_):
 
 
 @blp.route("/me", methods=["GET"])
-@blp.response(200, schemas.Resident)
+@blp.alt_response(200, schema=schemas.Resident, success=True)  # the service shapes it
 def me():
     """The caller's own profile."""
     return call("residents", "me", actor())
