@@ -2,8 +2,10 @@
 common keyword, titles written before search had postings, replicas posting at once."""
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from shared import clock, mongo
 
@@ -54,6 +56,27 @@ def test_paging_a_common_keyword_lists_every_title_once_newest_first(api):
         assert (ids, pages) == (everything, 3), q
     only_imported, pages = _pages(api, token, f"{tag} 生活", 10)
     assert (only_imported, pages) == (everything[1:], 3)
+
+
+def test_titles_added_at_once_under_one_new_keyword_are_each_found_after_their_201(api, stack):
+    token = _staff(api)
+    tag = "同时" + uuid.uuid4().hex[:6]
+
+    def add(n):
+        name = "同时上架" + "甲乙丙丁戊己庚辛"[n]
+        with requests.Session() as http:
+            answer = http.post(stack.url + f"{L}/titles", timeout=60,
+                               json={"title": name, "author": "编委会", "tags": [tag]},
+                               headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 201, answer.text
+        found = api.get(f"{L}/titles", token, params={"q": f"{name} {tag}"}).json()
+        assert [t["id"] for t in found["items"]] == [answer.json()["id"]]
+        return answer.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        added = list(pool.map(add, range(8)))
+    ids, _ = _pages(api, token, tag, 5)
+    assert sorted(ids) == sorted(added)
 
 
 def test_titles_written_before_postings_are_found_once_posted(api, store):
