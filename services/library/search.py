@@ -142,8 +142,9 @@ def newest_page(found: list[set[str]], limit: int, after: str | None = None
     ``limit``; and whether more follow."""
     if not found:
         return [], False
-    common = set(found[0])
-    for entries in sorted(found[1:], key=len):
+    smallest, *others = sorted(found, key=len)
+    common = set(smallest)
+    for entries in others:
         common.intersection_update(entries)
     if after is not None:
         common = {e for e in common if e < after}
