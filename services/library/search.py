@@ -1,17 +1,27 @@
-"""Catalogue search keys.
+"""Catalogue search keys and the postings that answer a search.
 
 Every title stores ``keywords``: lowercased Latin words (and the ISBN), and for runs
-of Chinese characters each character, each bigram and the whole run. A multikey index
-on ``keywords`` serves the search: the most selective query term is looked up in the
-index (equality, or a range for a Latin prefix), the other terms are checked on the
-few candidates. No regular expressions (they walk the whole collection)."""
+of Chinese characters each character, each bigram and the whole run. Search reads
+postings, not titles: one document per keyword a query can look up (``posting_keys``)
+listing the newest ``POSTINGS_KEPT`` titles that carry it, each as one ``entry``
+string that sorts like ``(created_at, id)``. A query reads the postings of its terms
+(a Chinese term: the postings of each of its bigrams; a Latin prefix: every keyword in
+the prefix's range), intersects them (``newest_page``) and fetches one page of titles
+by id. The embedded database costs a query in proportion to the documents it matches,
+whatever the limit, so reading a few postings instead of every matching title is what
+keeps search fast. No regular expressions (they walk the whole collection)."""
+import datetime as dt
+import heapq
 import re
 import unicodedata
+
+from shared import clock
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 PREFIX_END = "\uffff"
+POSTINGS_KEPT = 5000   # a keyword finds the newest 5,000 titles that carry it
 
 
 def _normal(text: str) -> str:
@@ -60,11 +70,26 @@ class Term:
         else:
             self.keys = [run]
 
-    def index_filter(self) -> dict:
-        """The one condition on ``keywords`` that the index answers."""
+    def key_range(self) -> tuple[str, str] | None:
+        """A Latin term reads every posting key in ``[low, high)``; a Chinese term
+        reads exactly ``self.keys`` (None)."""
+        return None if self.cjk else (self.run, self.run + PREFIX_END)
+
+    def entries_in(self, postings: dict[str, list[str]]) -> set[str]:
+        """The titles this term finds, given the postings read for it (key -> entries):
+        a Chinese term those under every one of its keys, a Latin prefix those under
+        any key it starts."""
         if self.cjk:
-            return {"keywords": max(self.keys, key=len)}
-        return {"keywords": {"$gte": self.run, "$lt": self.run + PREFIX_END}}
+            lists = [postings.get(k, ()) for k in self.keys]
+            found = set(lists[0])
+            for entries in lists[1:]:
+                found.intersection_update(entries)
+            return found
+        found = set()
+        for key, entries in postings.items():
+            if key.startswith(self.run):
+                found.update(entries)
+        return found
 
     def matches(self, keywords: list[str]) -> bool:
         if self.cjk:
@@ -72,14 +97,56 @@ class Term:
             return all(k in have for k in self.keys)
         return any(k.startswith(self.run) for k in keywords)
 
-    def selectivity(self) -> int:
-        # Longer Latin prefixes and Chinese bigrams narrow more than single characters.
-        return len(self.run) * (3 if self.cjk else 1)
-
 
 def terms(q: str | None) -> list[Term]:
     return [Term(r) for r in runs(q or "")][:8]
 
 
-def primary(terms_: list[Term]) -> Term:
-    return max(terms_, key=lambda t: t.selectivity())
+def posting_keys(keywords: list[str]) -> list[str]:
+    """The keywords a query term can look up: Latin words and the ISBN (a prefix reads
+    a range of them), Chinese characters and bigrams. A longer Chinese run is found by
+    its bigrams, so it gets no posting of its own."""
+    return [k for k in keywords if not (_IS_CJK.match(k) and len(k) > 2)]
+
+
+def entry(created_at: dt.datetime, title_id: str) -> str:
+    """A title in a posting: ``<created_at in UTC, to the millisecond> <id>``. Entries
+    sort as ``(created_at, id)`` do; milliseconds because Mongo keeps no finer."""
+    at = clock.as_utc(created_at)
+    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z {title_id}"
+
+
+def entry_position(value: str) -> tuple[dt.datetime, str]:
+    """``(created_at, id)`` of an entry: what a cursor holds."""
+    at, title_id = value.split(" ", 1)
+    return (dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc),
+            title_id)
+
+
+def postings_of(titles: list[dict]) -> dict[str, list[str]]:
+    """What titles add to the postings: key -> their entries, newest first."""
+    added: dict[str, list[str]] = {}
+    for title in titles:
+        mark = entry(title["created_at"], title["_id"])
+        for key in posting_keys(title["keywords"]):
+            added.setdefault(key, []).append(mark)
+    for entries in added.values():
+        entries.sort(reverse=True)
+    return added
+
+
+def newest_page(found: list[set[str]], limit: int, after: str | None = None
+                ) -> tuple[list[str], bool]:
+    """One page of a search: the entries every term found (``found``, one set a term),
+    newest first, only those older than ``after`` (the cursor's entry), at most
+    ``limit``; and whether more follow."""
+    if not found:
+        return [], False
+    smallest, *others = sorted(found, key=len)
+    common = set(smallest)
+    for entries in others:
+        common.intersection_update(entries)
+    if after is not None:
+        common = {e for e in common if e < after}
+    page = heapq.nlargest(limit + 1, common)
+    return page[:limit], len(page) > limit

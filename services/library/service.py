@@ -257,6 +257,10 @@ class LibraryService(LinliService):
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):
         now = clock.now()
+        try:   # titles an older replica wrote during a rolling update become searchable
+            self.store.post_unposted_titles()
+        except Exception:
+            log.exception("posting titles failed")
         for name in jobs.JOBS:
             try:
                 done = jobs.run(self.store, name, now, batch=SWEEP_BATCH)

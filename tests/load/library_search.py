@@ -3,12 +3,12 @@ library service's own work for ``search_titles`` (storage query, then availabili
 branch) against a database seeded with the bench's 10,000 titles.
 
     .venv/bin/secantusd-py --host 127.0.0.1 --port 27555 --storage-path /tmp/lib-search --standalone &
-    MONGO_URI='mongodb://127.0.0.1:27555/?directConnection=true' \\
+    MONGO_URI='mongodb://127.0.0.1:27555/?directConnection=true&retryWrites=false' \\
         .venv/bin/python -m tests.load.library_search --seconds 10
 
 Prints calls/s of the whole service-side search and of the storage query alone, per
 query and overall (one thread, sequential calls). Seeds once: a database that already
-holds the titles is reused.
+holds the titles is reused (and, as at service start, titles without postings get them).
 """
 import argparse
 import sys
@@ -51,6 +51,7 @@ def main(argv=None) -> int:
     from services.library.service import LibraryService
     store = LibraryStore()
     store.create_indexes()
+    store.on_start()
     seed(store)
     service = types.SimpleNamespace(store=store)
 
