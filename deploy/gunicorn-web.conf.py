@@ -12,3 +12,6 @@ keepalive = 5
 accesslog = None  # request lines would carry paths only, but the app logs what matters
 limit_request_line = 8190
 limit_request_fields = 100
+# gunicorn 27's control socket defaults to one path per user, which the gateway's
+# master already holds on the same machine; the web process needs none.
+control_socket_disable = True
