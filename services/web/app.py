@@ -59,7 +59,8 @@ def create_app() -> Flask:
                 "signed_in": bool(g.get("token")), "lang_url": _lang_url,
                 "label": i18n.label, "MEALS": i18n.MEALS, "TAGS": i18n.TAGS,
                 "STATES": i18n.STATES, "PRICE_RULES": i18n.PRICE_RULES,
-                "CATEGORIES": i18n.CATEGORIES, "GROUPS": i18n.GROUPS}
+                "CATEGORIES": i18n.CATEGORIES, "GROUPS": i18n.GROUPS,
+                "ENTRY_KINDS": i18n.ENTRY_KINDS, "reason_text": i18n.reason_text}
 
     @app.errorhandler(gateway.GatewayDown)
     def gateway_down(exc):

@@ -173,6 +173,33 @@ NOTICE_CATEGORIES = {
 }
 
 
+ENTRY_KINDS = {"credit": L("volunteer service"), "redemption": L("redeemed"),
+               "redeem": L("redeemed"), "reversal": L("reversed"), "grant": L("granted"),
+               "debit": L("spent")}
+
+# The reasons the volunteer service gives for a suggested team (English), in the
+# page's language; a reason not listed is shown as it came.
+REASONS = [
+    (re.compile(r"^has the skill (\S+)$"), L("has the skill: %(x)s")),
+    (re.compile(r"^lacks the skill (\S+)$"), L("lacks the skill: %(x)s")),
+    (re.compile(r"^does not cover this address$"), L("does not cover this address")),
+    (re.compile(r"^covers (.+)$"), L("covers %(x)s")),
+    (re.compile(r"^no open requests$"), L("no open requests")),
+    (re.compile(r"^(\d+) open requests?$"), L("%(x)s open requests")),
+    (re.compile(r"^not rated yet$"), L("not rated yet")),
+    (re.compile(r"^average rating (\S+) from .*$"), L("average rating %(x)s")),
+]
+
+
+def reason_text(reason: str) -> str:
+    for pattern, text in REASONS:
+        found = pattern.match(str(reason))
+        if found:
+            value = found.group(1) if found.groups() else ""
+            return str(text) % {"x": label(CATEGORIES, value)}
+    return str(reason)
+
+
 def label(table: dict, key) -> str:
     value = table.get(key)
     return str(value) if value is not None else str(key)

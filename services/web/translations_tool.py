@@ -60,6 +60,7 @@ def update():
     for locale in LOCALES:
         catalogue = load(locale)
         catalogue.update(template, no_fuzzy_matching=True)
+        catalogue.fuzzy = False  # the header; a fuzzy message is still reported missing
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:

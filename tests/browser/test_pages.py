@@ -3,6 +3,7 @@ books a meal, sees the pickup code and the inbox message; staff checks the diner
 that code; a resident scans a copy's QR link, borrows and renews; the language switch and
 elder mode change what is shown; CSRF, someone else's booking and the cookie's flags;
 axe-core on every page; screenshots at phone and desktop sizes in test-artifacts/."""
+import datetime as dt
 import json
 
 import pytest
@@ -79,6 +80,7 @@ def test_a_resident_books_a_meal_sees_the_pickup_code_and_the_inbox_message(brow
     open_page(browser, web, f"/app/canteen?site_id={place['site']['id']}")
     submit(browser, f"#menu-{place['date']}-lunch form.book button[type=submit]")
     code = wait(browser).until(seen.presence_of_element_located((By.ID, "pickup-code"))).text
+    screenshot(browser, "pickup-code")
     bookings = api.get("/api/v1/canteen/bookings", resident["token"]).json()["items"]
     assert [b["pickup_code"] for b in bookings] == [code]
     assert "/app/canteen/bookings/" + bookings[0]["id"] in browser.current_url
@@ -88,7 +90,14 @@ def test_a_resident_books_a_meal_sees_the_pickup_code_and_the_inbox_message(brow
         open_page(driver, web, "/app/inbox")
         return code in driver.find_element(By.ID, "messages").text
     WebDriverWait(browser, 20, poll_frequency=0.5).until(message_arrived)
-    assert browser.find_element(By.CSS_SELECTOR, "#unread .badge").text.isdigit()
+    unread = int(browser.find_element(By.CSS_SELECTOR, "#unread .badge").text)
+    message = next(m for m in browser.find_elements(By.CSS_SELECTOR, "#messages li") if code in m.text)
+    message_id = message.get_attribute("id")
+    message.find_element(By.CSS_SELECTOR, "button").click()  # htmx swaps this one message
+    wait(browser).until(lambda d: "unread" not in d.find_element(By.ID, message_id).get_attribute("class"))
+    open_page(browser, web, "/app")
+    badge = browser.find_elements(By.CSS_SELECTOR, "#unread .badge")
+    assert (int(badge[0].text) if badge else 0) == unread - 1
 
 
 def test_staff_checks_the_diner_out_by_the_pickup_code(browser, web, api, place):
@@ -149,6 +158,7 @@ def test_the_language_switch_and_elder_mode_change_what_is_shown(browser, web, r
         ".filter(b => b.offsetParent).map(b => b.getBoundingClientRect().height))")
     assert smallest_button >= 48
     assert not browser.find_element(By.CSS_SELECTOR, "main .back").is_displayed()  # secondary hidden
+    screenshot(browser, "canteen-elder-en")
     submit(browser, "#elder-switch")
     open_page(browser, web, "/app?lang=zh-CN")
     assert "elder" not in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
@@ -220,3 +230,68 @@ def test_every_page_has_no_serious_accessibility_problem_and_is_photographed(bro
     for name, path in STAFF_PAGES:
         check(name, path)
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_staff_publishes_a_menu_in_the_console(browser, web, api, place):
+    sign_in(browser, web, place["staff"]["phone"], place["staff"]["password"], then="/console/menus")
+    day = (dt.date.fromisoformat(place["date"]) + dt.timedelta(days=1)).isoformat()
+    browser.execute_script("document.getElementById('f-date').value = arguments[0];"
+                           "document.getElementById('f-booking_cutoff').value = arguments[0] + 'T09:30';"
+                           "document.getElementById('f-meal').value = 'lunch';", day)
+    capacity = browser.find_element(By.ID, "f-capacity")
+    capacity.clear()
+    capacity.send_keys("40")
+    rows = browser.find_elements(By.CSS_SELECTOR, ".dish-rows tbody tr")
+    for row, (name, price, per_100g, tags) in zip(rows, [("清蒸鲈鱼", "18", "", "fish"),
+                                                        ("自选素菜", "", "2.5", "vegetable")]):
+        inputs = row.find_elements(By.TAG_NAME, "input")
+        for field, value in zip(inputs, (name, price, per_100g, tags)):
+            if value:
+                field.send_keys(value)
+    submit(browser, "form.card button.primary")
+    menus = api.get(f"/api/v1/canteen/sites/{place['site']['id']}/menus?from={day}&to={day}",
+                    place["staff"]["token"]).json()["items"]
+    assert [(m["meal"], m["capacity"]) for m in menus] == [("lunch", 40)]
+    assert {d["name"]: (d["price_fen"], d["price_per_100g_fen"]) for d in menus[0]["dishes"]} == {
+        "清蒸鲈鱼": (1800, None), "自选素菜": (None, 250)}
+    assert menus[0]["booking_cutoff"].startswith(f"{day}T09:30:00")
+    assert "清蒸鲈鱼" in browser.find_element(By.TAG_NAME, "table").text
+
+
+def test_help_is_ordered_dispatched_accepted_completed_confirmed_and_credited(browser, web, api, place, resident):
+    staff = place["staff"]
+    volunteer = api.resident(place["community"]["id"], name="陈志强")
+    team = api.post("/api/v1/volunteer/teams", {"name": "水电维修队", "community_id": place["community"]["id"],
+                                                "skills": ["repair"], "areas": ["3号楼"]}, staff["token"])
+    assert team.status_code == 201, team.text
+    member = api.post(f"/api/v1/volunteer/teams/{team.json()['id']}/members",
+                      {"resident_id": volunteer["id"]}, staff["token"])
+    assert member.status_code in (200, 201), member.text
+
+    sign_in(browser, web, resident["phone"], resident["password"], then="/app/volunteer")
+    browser.execute_script("document.getElementById('f-category').value = 'repair'")
+    browser.find_element(By.ID, "f-description").send_keys("楼道灯坏了")
+    browser.find_element(By.ID, "f-address").send_keys("3号楼2单元")
+    submit(browser, "form.card button.primary")
+    assert browser.find_element(By.ID, "request-status").text == "已提交"
+    request_id = browser.current_url.rstrip("/").split("/")[-1]
+
+    sign_in(browser, web, staff["phone"], staff["password"], then=f"/console/dispatch/{request_id}")
+    assert "水电维修队" in browser.find_element(By.CSS_SELECTOR, "main .list").text
+    submit(browser, "main .list form button")
+    assert browser.find_element(By.ID, "request-status").text == "已派单"
+
+    sign_in(browser, web, volunteer["phone"], volunteer["password"], then=f"/app/volunteer/requests/{request_id}")
+    submit(browser, f"form[action$='{request_id}/accept'] button")
+    assert browser.find_element(By.ID, "request-status").text == "已接单"
+    submit(browser, f"form[action$='{request_id}/complete'] button")
+    assert browser.find_element(By.ID, "request-status").text == "已完成"
+
+    sign_in(browser, web, resident["phone"], resident["password"], then=f"/app/volunteer/requests/{request_id}")
+    submit(browser, f"form[action$='{request_id}/confirm'] button")
+    assert browser.find_element(By.ID, "request-status").text == "已结束"
+
+    sign_in(browser, web, volunteer["phone"], volunteer["password"], then="/app/points")
+    expected = api.get("/api/v1/points/me", volunteer["token"]).json()["balance"]
+    assert expected > 0
+    assert browser.find_element(By.ID, "balance").text == str(expected)
