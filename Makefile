@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test unit bench fuzz broker clean
+.PHONY: install run test unit bench fuzz broker chromium clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,10 @@ $(VENV)/.installed: pyproject.toml
 broker:
 	@bash deploy/local/broker.sh
 
+# Debian's chromium and chromedriver for the browser tests (tests/browser/), installed when missing.
+chromium:
+	@bash deploy/local/chromium.sh
+
 # Start RabbitMQ (if needed), the embedded database (unless MONGO_URI is set), every
 # service and the gateway. SCALE="canteen=3 library=2" runs replicas. Ctrl-C stops it all.
 run: install
@@ -24,7 +28,7 @@ run: install
 	@$(PY) deploy/local/run.py
 
 # The whole suite: unit, integration and end-to-end, on a real broker and database.
-test: install broker
+test: install broker chromium
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: install

@@ -78,6 +78,12 @@ def gateway_command(port: int, host: str = "127.0.0.1") -> list[str]:
             "--bind", f"{host}:{port}", "services.gateway.app:app"]
 
 
+def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The web frontend (services/web) under gunicorn; it reads LINLI_API_URL."""
+    return [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn-web.conf.py"),
+            "--bind", f"{host}:{port}", "services.web.app:app"]
+
+
 def base_env(**overrides) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")

@@ -5,7 +5,8 @@ Uses MONGO_URI if set, otherwise starts SecantusDB with its data under var/mongo
 and the gateway under honcho, on a RabbitMQ vhost of this checkout's own (see
 localbroker.py); creates the bootstrap admin (the residents service does, at start);
 loads the demo data once ready (idempotent); prints where to go and how to log in.
-Ctrl-C stops every process it started and nothing else."""
+Ctrl-C stops every process it started and nothing else. The web pages (services/web,
+LINLI_WEB_PORT, default 8080) are printed first."""
 import os
 import secrets
 import signal
@@ -92,7 +93,12 @@ def main():
                                 cwd=str(ROOT))
     manager.add_process("gateway", " ".join(devstack.gateway_command(http_port, "0.0.0.0")),
                         env=env, cwd=str(ROOT))
-    threading.Thread(target=welcome, args=(http_port, env), daemon=True).start()
+    web_port = int(os.environ.get("LINLI_WEB_PORT", "8080"))
+    manager.add_process("web", " ".join(devstack.web_command(web_port, "0.0.0.0")),
+                        env={**env, "LINLI_API_URL": f"http://127.0.0.1:{http_port}"}, cwd=str(ROOT))
+    print(f"web pages: http://127.0.0.1:{web_port}/app (starting; demo logins follow once ready)",
+          flush=True)
+    threading.Thread(target=welcome, args=(http_port, env, web_port), daemon=True).start()
     try:
         manager.loop()
     finally:
@@ -112,8 +118,9 @@ def stop_broker_if_we_started_it():
         mark.unlink()
 
 
-def welcome(http_port: int, env: dict):
+def welcome(http_port: int, env: dict, web_port: int):
     base = f"http://127.0.0.1:{http_port}"
+    web = f"http://127.0.0.1:{web_port}"
     try:
         logins = seed(base, env["LINLI_ADMIN_PHONE"], env["LINLI_ADMIN_PASSWORD"])
     except SeedError as exc:  # the system keeps running; say what is missing
@@ -121,15 +128,31 @@ def welcome(http_port: int, env: dict):
               "is missing.", flush=True)
         logins = []
     lines = [
-        "", "=" * 64, f"Linli is running: {base}/api/v1",
+        "", "=" * 64, f"Linli is running: {web}/app  (staff: {web}/console)",
+        f"API: {base}/api/v1",
         f"API docs: {base}/docs    (spec: {base}/openapi.json)",
         f"Broker vhost: {localbroker.named_vhost(env['AMQP_URI']) or '/'} "
         "(tools such as `python -m shared.dlq` need AMQP_URI with it)",
         f"Admin: {env['LINLI_ADMIN_PHONE']} / {env['LINLI_ADMIN_PASSWORD']}",
         *[f"{role}: {phone} / {password}" for role, phone, password in logins],
+        *([f"Sign-up link for the demo community: {web}/app/register?community_id={community_id}"]
+          if (community_id := demo_community_id(base, env)) else []),
         "Ctrl-C stops everything.", "=" * 64, "",
     ]
     print("\n".join(lines), flush=True)
+
+
+def demo_community_id(base: str, env: dict) -> str | None:
+    """The demo community's id, for its sign-up link (residents register into one)."""
+    import requests
+    try:
+        token = requests.post(f"{base}/api/v1/auth/token", timeout=10, json={
+            "phone": env["LINLI_ADMIN_PHONE"], "password": env["LINLI_ADMIN_PASSWORD"]}).json()["access_token"]
+        communities = requests.get(f"{base}/api/v1/communities", timeout=10,
+                                   headers={"Authorization": f"Bearer {token}"}).json()
+        return next((c["id"] for c in communities if c.get("name") == "和平里社区"), None)
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return None
 
 
 if __name__ == "__main__":

@@ -551,3 +551,37 @@ def test_compose_gives_every_process_its_own_broker_user():
     assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(setup)
     example = _read_env_file(ROOT / "deploy" / "env.example")
     assert {brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES} <= set(example)
+
+
+# --- the web frontend ---------------------------------------------------------------------
+def test_web_is_served_at_the_root_of_the_apis_host_and_holds_no_credentials():
+    for variant in (BASE, PRODUCTION):
+        objects = render(variant)
+        web = of_kind(objects, "Deployment")["web"]
+        container = web["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == ["gunicorn", "-c", "deploy/gunicorn-web.conf.py",
+                                        "services.web.app:app"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        assert env["LINLI_API_URL"] == "http://gateway"  # the gateway's Service, like any frontend
+        assert not _secret_refs(container), "the web process needs no Secret key"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert "web" in of_kind(objects, "PodDisruptionBudget")
+        assert "web" in of_kind(objects, "HorizontalPodAutoscaler")
+        web_ingress = of_kind(objects, "Ingress")["web"]["spec"]
+        api_ingress = of_kind(objects, "Ingress")["gateway"]["spec"]
+        paths = [p for rule in web_ingress["rules"] for p in rule["http"]["paths"]]
+        assert [(p["path"], p["backend"]["service"]["name"]) for p in paths] == [("/", "web")]
+        assert web_ingress["rules"][0]["host"] == api_ingress["rules"][0]["host"]
+        if variant == PRODUCTION:
+            assert container["image"] != "linli:latest"
+            assert web_ingress["tls"] == api_ingress["tls"]
+
+
+def test_compose_runs_the_web_pages_against_the_gateway_without_credentials():
+    services = _compose()["services"]
+    web = services["web"]
+    assert web["command"] == ["gunicorn", "-c", "deploy/gunicorn-web.conf.py", "services.web.app:app"]
+    assert web["environment"]["LINLI_API_URL"] == "http://gateway:8000"
+    assert not {"LINLI_SECRET", "MONGO_URI", "AMQP_URI"} & set(web["environment"])
+    assert web["depends_on"]["gateway"]["condition"] == "service_healthy"
+    assert [_published(p) for p in web["ports"]] == ["127.0.0.1:8080:8080"]

@@ -1,0 +1,76 @@
+"""Sign up, sign in, sign out; the language and elder-mode switches."""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from services.web import gateway, sessions
+from services.web.views.common import refused, see_other
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/")
+def root():
+    return redirect(url_for("home.home"), 303)
+
+
+@bp.get("/app/login")
+def login():
+    return render_template("app/login.html", errors={}, problem=None, form={},
+                           next=sessions.safe_next(request.args.get("next")))
+
+
+@bp.post("/app/login")
+def login_post():
+    target = sessions.safe_next(request.form.get("next"))
+    answer = gateway.post("/auth/token", {"phone": request.form.get("phone", ""),
+                                          "password": request.form.get("password", "")},
+                          signed_in=False)
+    if not answer.ok:
+        return refused("app/login.html", answer, next=target)
+    if target == "/app" and answer.body.get("role") in ("staff", "admin"):
+        target = "/console"
+    response = see_other(target)
+    sessions.sign_in(response, answer.body["access_token"], answer.body.get("expires_in", 3600))
+    return response
+
+
+@bp.get("/app/register")
+def register():
+    form = {"community_id": request.args.get("community_id", "")}
+    return render_template("app/register.html", errors={}, problem=None, form=form)
+
+
+@bp.post("/app/register")
+def register_post():
+    fields = ("phone", "password", "name", "birth_date", "community_id", "building", "unit")
+    body = {name: request.form.get(name, "").strip() for name in fields}
+    body["password"] = request.form.get("password", "")
+    body = {k: v for k, v in body.items() if v or k not in ("building", "unit")}
+    answer = gateway.post("/auth/register", body, signed_in=False)
+    if not answer.ok:
+        return refused("app/register.html", answer)
+    signed = gateway.post("/auth/token", {"phone": body["phone"], "password": body["password"]},
+                          signed_in=False)
+    if not signed.ok:
+        return see_other(url_for("auth.login"))
+    response = see_other(url_for("home.home"))
+    sessions.sign_in(response, signed.body["access_token"], signed.body.get("expires_in", 3600))
+    return response
+
+
+@bp.post("/app/logout")
+def logout():
+    response = see_other(url_for("auth.login"))
+    sessions.sign_out(response)
+    return response
+
+
+@bp.post("/app/elder")
+def elder():
+    """Switch elder mode (长辈版) on or off; back to the page it was switched on."""
+    response = see_other(request.form.get("next") or "/app")
+    if request.form.get("elder") == "1":
+        response.set_cookie(sessions.ELDER_COOKIE, "1", max_age=365 * 86400, httponly=True,
+                            samesite="Lax", path="/")
+    else:
+        response.delete_cookie(sessions.ELDER_COOKIE, path="/")
+    return response
