@@ -53,3 +53,17 @@ def newest_first(collection, query: dict, limit: int, cursor: str | None, projec
                          .sort(NEWEST_FIRST).limit(limit + 1 - len(docs)))
     next_cursor = encode_cursor(docs[limit - 1]) if len(docs) > limit else None
     return docs[:limit], next_cursor
+
+
+def newest_first_in_memory(candidates: list[dict], limit: int, cursor: str | None):
+    """One page, newest first, of documents already read (each with ``created_at`` and
+    ``_id``), for a list whose filter the index cannot serve whole (a prefix search)."""
+    order = sorted(candidates, key=lambda d: (clock.as_utc(d["created_at"]), str(d["_id"])),
+                   reverse=True)
+    position = decode_cursor(cursor)
+    if position:
+        created_at, last_id = position
+        order = [d for d in order if (clock.as_utc(d["created_at"]), str(d["_id"]))
+                 < (clock.as_utc(created_at), last_id)]
+    next_cursor = encode_cursor(order[limit - 1]) if len(order) > limit else None
+    return order[:limit], next_cursor

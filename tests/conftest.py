@@ -154,11 +154,6 @@ class Stack:
         _forget_settings()
 
 
-def pytest_collection_modifyitems(items):
-    """Tests marked ``after_everything`` run last (they look at what the others did)."""
-    items.sort(key=lambda item: item.get_closest_marker("after_everything") is not None)
-
-
 @pytest.fixture(scope="session")
 def stack():
     s = Stack()

@@ -57,7 +57,7 @@ class CanteenStore(Store):
             unique("site_id", "date", "meal", "resident_id", name=ACTIVE_BOOKING_INDEX,
                    partialFilterExpression={"active": True}),
             unique("site_id", "date", "meal", "pickup_code", name=PICKUP_CODE_INDEX),
-            index("resident_id", "-created_at"),
+            index("resident_id", "-created_at", "-_id"),
             index("site_id", "date", "meal", "-created_at"),
             index("site_id", "date"),
             index("status", "ends_at"),

@@ -35,7 +35,8 @@ class NotificationsStore(Store):
                      index("resident_id", "read"),
                      index("push.state", "push.not_before"),
                      index("push.state", "push.community_id", "push.not_before"),
-                     index("push.state", "push.claimed_at")],
+                     index("push.state", "push.claimed_at"),
+                     index("push.state", "push.community_id", "push.claimed_at")],
     }
 
     def __init__(self, mongo_client=None):

@@ -1,5 +1,4 @@
 """The only module of the residents service that speaks Mongo."""
-import re
 import uuid
 
 from pymongo.errors import DuplicateKeyError
@@ -10,11 +9,15 @@ from shared.auth import hash_password
 from shared.config import settings
 from shared.errors import Conflict
 from shared.mongo import Store, index, unique
-from shared.pagination import newest_first
+from shared.pagination import newest_first, newest_first_in_memory
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+# A community's residents a prefix search looks through (a community is thousands).
+SEARCH_CANDIDATES = 20_000
 
 
 def _projected(doc: dict) -> dict:
@@ -27,7 +30,7 @@ class ResidentsStore(Store):
     service = "residents"
     indexes = {
         "residents": [unique("phone"), index("community_id", "role"),
-                      index("community_id", "name"), index("community_id", "-created_at")],
+                      index("community_id", "role", "-created_at", "-_id")],
         "communities": [index("name")],
         # Throttling counters, one document a (kind, key) and window, found by _id.
         "throttle_counters": [index("ends_at", expireAfterSeconds=0)],
@@ -105,13 +108,20 @@ class ResidentsStore(Store):
         return list(self.residents.find({"community_id": community_id, "role": "staff"}))
 
     def search(self, community_id: str | None, q: str | None, limit: int, cursor: str | None):
+        """Residents newest first; ``q`` a prefix of the name or the phone. The prefix is
+        matched here among the community's residents (read by its index), not with a
+        ``$or`` filter, which the embedded server answers by walking every resident."""
         query: dict = {"role": "resident"}
         if community_id:
             query["community_id"] = community_id
-        if q:
-            prefix = "^" + re.escape(q)
-            query["$or"] = [{"name": {"$regex": prefix}}, {"phone": {"$regex": prefix}}]
-        return newest_first(self.residents, query, limit, cursor)
+        if not q:
+            return newest_first(self.residents, query, limit, cursor)
+        shortlist = [doc for doc in self.residents.find(
+            query, {"name": 1, "phone": 1, "created_at": 1}).limit(SEARCH_CANDIDATES)
+            if doc["name"].startswith(q) or doc["phone"].startswith(q)]
+        page, next_cursor = newest_first_in_memory(shortlist, limit, cursor)
+        found = {d["_id"]: d for d in self.residents.find({"_id": {"$in": [d["_id"] for d in page]}})}
+        return [found[d["_id"]] for d in page if d["_id"] in found], next_cursor
 
     def change_resident(self, resident_id: str, changes: dict,
                         correction: dict | None = None) -> dict:

@@ -91,11 +91,12 @@ class VolunteerStore(Store):
         # or sla_due_at (about 3x the cost of a step with none, on the embedded
         # server): only the lists and the SLA sweep have one; an admin's list of every
         # community and a staff member's own SLA run filter on these as they go.
-        "requests": [index("resident_id", "-created_at"),
-                     index("community_id", "-created_at"),
+        "requests": [index("resident_id", "-created_at", "-_id"),
+                     index("community_id", "-created_at", "-_id"),
                      index("community_id", "status", "-created_at"),
-                     index("team_id", "status"), index("team_id", "-created_at"),
-                     index("status", "sla_due_at")],
+                     index("team_id", "status"), index("team_id", "-created_at", "-_id"),
+                     index("status", "sla_due_at"),
+                     index("status", "community_id", "sla_due_at")],
         "accounts": [index("community_id", "kind")],
         # request_id is what the transfer is for: the request of a credit, the activity
         # key of a grant, the redemption, or the transfer a reversal undoes.
