@@ -592,3 +592,17 @@ def test_a_trailing_newline_makes_a_pickup_code_or_a_tag_invalid(api, canteen):
                                     "date": date, "meal": "lunch",
                                     "items": [{"dish_name": "米饭"}]}, token)
     assert checkout.status_code == 422 and "pickup_code" in error(checkout)["details"]
+
+
+def test_after_a_bookings_201_the_next_menu_read_of_anyone_shows_it(api, canteen):
+    """Menu counts are read from the menu itself on every read, never from a cache."""
+    site, token = new_site(api, canteen), canteen["staff"]["token"]
+    date = day(4)
+    publish(api, token, site["id"], date, capacity=9)
+    onlooker = api.resident(canteen["community"]["id"])
+    menus = f"{SITES}/{site['id']}/menus?from={date}&to={date}"
+    for booked in range(1, 4):
+        diner = api.resident(canteen["community"]["id"])
+        assert book(api, diner["token"], site["id"], date, portions=2).status_code == 201
+        menu = api.get(menus, onlooker["token"]).json()["items"][0]
+        assert (menu["booked"], menu["remaining"]) == (2 * booked, 9 - 2 * booked)

@@ -15,7 +15,7 @@ L = "/api/v1/library"
 @pytest.fixture(scope="module")
 def store(stack):
     from services.library.storage import LibraryStore
-    s = LibraryStore(mongo.client(stack.mongo_uri))
+    s = LibraryStore(mongo.client(stack.mongo_uris["library"]))
     s.outbox.relay_enabled = False
     return s
 
@@ -108,7 +108,7 @@ def test_replicas_posting_old_titles_at_once_post_each_once(api, store, stack):
         del doc["in_postings"]
         old.append(doc)
     store.titles.insert_many(old)
-    replicas = [LibraryStore(mongo.client(stack.mongo_uri)) for _ in range(3)]
+    replicas = [LibraryStore(mongo.client(stack.mongo_uris["library"])) for _ in range(3)]
     posted = []
 
     def start(replica):
