@@ -264,6 +264,9 @@ def domain_scenarios(env):
     for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module.name in ("bench", "__init__"):
             continue
+        source = Path(__file__).parent / f"{module.name}.py"
+        if "def scenarios(" not in source.read_text(encoding="utf-8"):
+            continue  # a tool of its own (dbprobe, volunteer_trips): not imported here
         loaded = importlib.import_module(f"tests.load.{module.name}")
         if hasattr(loaded, "scenarios"):
             try:
