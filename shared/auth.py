@@ -64,6 +64,10 @@ def _on_eventlet_loop() -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _hashing_slots() -> eventlet.semaphore.Semaphore:
+    # as many native threads as hashes at once: each thread's malloc arena keeps the
+    # memory of the hashes it ran (eventlet's default of 20 threads let the residents
+    # service grow to ~185 MiB under a sign-up burst)
+    tpool.set_num_threads(argon2_threads())
     return eventlet.semaphore.Semaphore(argon2_threads())
 
 

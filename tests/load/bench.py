@@ -225,6 +225,12 @@ def me_action(api):
     return lambda i: api.get("/api/v1/me", token).status_code
 
 
+def gateway_only_action(api):
+    """The gateway's HTTP layer alone (no RPC, no database): with the echo, the ceiling
+    of any route that makes one RPC (1 / (1/this + 1/echo))."""
+    return lambda i: api.get("/healthz").status_code
+
+
 def inbox_action(api):
     community = api.community()
     token = api.resident(community["id"])["token"]
@@ -295,7 +301,9 @@ def main():
         api.http.mount("http://", __import__("requests").adapters.HTTPAdapter(
             pool_connections=4, pool_maxsize=args.concurrency * 2))
         env = Env(stack, api)
-        scenarios = {"rpc echo (baseline)": echo_action(stack), "GET /api/v1/me": me_action(api),
+        scenarios = {"rpc echo (baseline)": echo_action(stack),
+                     "GET /healthz (gateway only)": gateway_only_action(api),
+                     "GET /api/v1/me": me_action(api),
                      "GET /api/v1/notifications": inbox_action(api)}
         scenarios.update(domain_scenarios(env))
         if args.mixed:
