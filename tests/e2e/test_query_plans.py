@@ -38,10 +38,11 @@ def _shape(value):
 
 
 def _point_lookup(query) -> bool:
-    """An ``_id`` equality is answered from the ``_id`` index whatever else the filter
-    says (measured on the embedded server: the same rate at 1,000 and 40,000
+    """An ``_id`` equality (or ``$in``) is answered from the ``_id`` index whatever else
+    the filter says (measured on the embedded server: the same rate at 1,000 and 40,000
     documents), although its explain then reports a COLLSCAN."""
-    return isinstance(query["filter"].get("_id"), str)
+    by_id = query["filter"].get("_id")
+    return isinstance(by_id, str) or (isinstance(by_id, dict) and set(by_id) == {"$in"})
 
 
 def _scans(plan):
