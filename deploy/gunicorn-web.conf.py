@@ -1,11 +1,12 @@
 """gunicorn settings for the web frontend (gthread: each page makes a few blocking
 HTTP calls to the gateway)."""
-import os
+from shared.config import frontend_settings
 
-bind = f"{os.environ.get('LINLI_WEB_HOST', '0.0.0.0')}:{os.environ.get('LINLI_WEB_PORT', '8080')}"
-workers = int(os.environ.get("LINLI_WEB_WORKERS", "2"))
+_settings = frontend_settings()
+bind = f"{_settings.web_host}:{_settings.web_port}"
+workers = _settings.web_workers
 worker_class = "gthread"
-threads = int(os.environ.get("LINLI_WEB_THREADS", "8"))
+threads = _settings.web_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -5,14 +5,19 @@ import tempfile
 
 from shared.config import settings
 
+# Prometheus metrics from every worker process, summed at /metrics (set before the
+# settings are read: the workers inherit them).
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"linli-metrics-{os.getpid()}"))
+
 # Refuse to start on unsafe settings (in production: a placeholder secret, no admin
 # password) rather than log a warning from inside a worker.
-settings()
+_settings = settings()
 
-bind = f"{os.environ.get('LINLI_HTTP_HOST', '0.0.0.0')}:{os.environ.get('LINLI_HTTP_PORT', '8000')}"
-workers = int(os.environ.get("LINLI_GATEWAY_WORKERS", "2"))
+bind = f"{_settings.http_host}:{_settings.http_port}"
+workers = _settings.gateway_workers
 worker_class = "gthread"
-threads = int(os.environ.get("LINLI_GATEWAY_THREADS", "8"))
+threads = _settings.gateway_threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -20,10 +25,6 @@ accesslog = None
 # Bound what a client can send before the app sees it.
 limit_request_line = 8190
 limit_request_fields = 100
-
-# Prometheus metrics from every worker process, summed at /metrics.
-_metrics_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"linli-metrics-{os.getpid()}"))
 
 
 def on_starting(server):

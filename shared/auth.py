@@ -17,7 +17,7 @@ from eventlet import tpool
 
 from shared import clock
 from shared.config import settings
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 
 ROLES = ("resident", "staff", "admin")
 _ALGORITHM = "HS256"
@@ -55,7 +55,7 @@ def _hasher() -> PasswordHasher:
 def argon2_threads() -> int:
     """LINLI_ARGON2_THREADS: hashes computed at once per process (default: the CPU
     count). Each holds its memory_cost, so this also bounds the memory of a burst."""
-    return max(1, int(os.environ.get("LINLI_ARGON2_THREADS") or os.cpu_count() or 1))
+    return max(1, settings().argon2_threads or os.cpu_count() or 1)
 
 
 def _on_eventlet_loop() -> bool:
@@ -149,6 +149,44 @@ class Actor:
     def manages(self, community_id: str | None) -> bool:
         """Admins manage every community; staff only their own."""
         return self.is_admin or (self.is_staff and community_id == self.community_id)
+
+    # -- the checks every entrypoint makes (403 with one sentence) ----------------------
+    def require_staff(self) -> "Actor":
+        """Staff of some community, or an admin."""
+        if not (self.is_staff or self.is_admin):
+            raise Forbidden("staff or admin only")
+        return self
+
+    def require_manager(self, community_id: str | None, what: str = "") -> "Actor":
+        """Staff of ``community_id``, or an admin; ``what`` says what was refused."""
+        if not self.manages(community_id):
+            raise Forbidden(what or "staff of this community only")
+        return self
+
+    def require_admin(self) -> "Actor":
+        if not self.is_admin:
+            raise Forbidden("admin only")
+        return self
+
+    def require_self_or_manager(self, resident_id: str, community_id: str | None,
+                                what: str = "") -> "Actor":
+        """The resident themselves, or staff of their community, or an admin."""
+        if resident_id != self.id and not self.manages(community_id):
+            raise Forbidden(what or "not yours")
+        return self
+
+    def in_community(self, community_id: str | None) -> str | None:
+        """The community a list is for: the caller's own when none is named; another
+        one only for an admin."""
+        wanted = community_id or self.community_id
+        if wanted != self.community_id and not self.is_admin:
+            raise Forbidden("another community's")
+        return wanted
+
+    @property
+    def scope(self) -> str | None:
+        """The community a sweep run by this caller covers (None: every community)."""
+        return None if self.is_admin else self.community_id
 
 
 def issue_token(actor: Actor, ttl_seconds: int | None = None) -> tuple[str, int]:

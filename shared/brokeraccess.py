@@ -29,7 +29,7 @@ import re
 import secrets
 import sys
 
-from shared.devstack import SERVICES
+from shared.config import SERVICES, load_settings
 
 GATEWAY = "gateway"
 PROCESSES = (*SERVICES, GATEWAY)
@@ -133,18 +133,20 @@ def definitions(passwords: dict[str, str], admin: tuple[str, str] | None = None,
             "topic_permissions": topics}
 
 
-def passwords_from_env(environ=os.environ) -> dict[str, str]:
-    missing = [password_variable(p) for p in PROCESSES if not environ.get(password_variable(p))]
+def passwords_from_env(environ=None) -> dict[str, str]:
+    given = dict(load_settings(os.environ if environ is None else environ).broker_passwords)
+    missing = [password_variable(p) for p in PROCESSES if not given.get(p)]
     if missing:
         raise SystemExit(f"set {', '.join(missing)}: each Linli process has its own broker user")
-    return {p: environ[password_variable(p)] for p in PROCESSES}
+    return {p: given[p] for p in PROCESSES}
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "users-file":
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
-    admin_user, admin_pass = os.environ.get("RABBITMQ_DEFAULT_USER"), os.environ.get("RABBITMQ_DEFAULT_PASS")
+    configured = load_settings(os.environ)
+    admin_user, admin_pass = configured.broker_admin_user, configured.broker_admin_password
     if not admin_user or not admin_pass:
         print("set RABBITMQ_DEFAULT_USER and RABBITMQ_DEFAULT_PASS (the operators' user)", file=sys.stderr)
         return 2

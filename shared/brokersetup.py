@@ -48,8 +48,7 @@ def user_requests(document: dict, base_url: str) -> list[tuple[str, dict]]:
 
 def service_users() -> dict | None:
     """The per-process users' definitions, or None when no password is configured."""
-    variables = [brokeraccess.password_variable(p) for p in brokeraccess.PROCESSES]
-    if not any(os.environ.get(v) for v in variables):
+    if not load_settings(os.environ).broker_passwords:
         return None
     passwords = brokeraccess.passwords_from_env()
     for process, password in passwords.items():

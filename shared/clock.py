@@ -45,3 +45,9 @@ def local_iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).astimezone(community_tz()).isoformat()
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Whole years of age on ``day`` (a 29 February birthday counts on 1 March)."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - int(before_birthday)

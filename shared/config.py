@@ -8,6 +8,7 @@ the admin with them."""
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +17,10 @@ DEFAULT_ADMIN_PHONE = "13800000000"
 DEFAULT_ADMIN_PASSWORD = "linli-admin-2026"  # development only: printed by `make run`
 DEV_SECRET = "dev-only-insecure-secret-never-for-production"
 ENVIRONMENTS = ("development", "test", "production")
+# Every service of the suite, in start order (residents first: the others ask it).
+SERVICES = ("residents", "notifications", "canteen", "library", "volunteer")
+# a shared terminal at a busy registration day stays under this many per address and hour
+REGISTRATIONS_PER_HOUR = 200
 MIN_SECRET_BYTES = 32
 # Values published in deploy/env.example and deploy/k8s/overlays/production/
 # secrets.env.example (a unit test keeps this list and those files in step), plus the
@@ -55,6 +60,42 @@ class Settings:
     # MONGO_URI_<SERVICE>: a database server of the service's own (the embedded server
     # of make run and the tests runs one per service); otherwise MONGO_URI
     service_mongo_uris: tuple[tuple[str, str], ...] = ()
+    services: tuple[str, ...] = ()  # LINLI_SERVICES: the deployment's services (default: all)
+    log_level: str = "INFO"
+    mongo_timeout_ms: int = 3000
+    query_log: str = ""  # test stacks: a file to which every query's shape is appended
+    outbox_relay: bool = True
+    outbox_sweep_seconds: float = 1.0
+    argon2_threads: int = 0  # 0: the CPU count
+    register_limit_per_hour: int = REGISTRATIONS_PER_HOUR
+    proxy_hops: int = 0
+    prometheus_multiproc_dir: str = ""
+    # how often each replica runs its jobs (shared/jobs.py), in seconds
+    library_sweep_seconds: float = 60.0
+    library_sweep_batch: int = 500
+    canteen_sweep_seconds: float = 60.0
+    volunteer_sla_sweep_seconds: float = 30.0
+    push_sweep_seconds: float = 1.0
+    preferences_cache_seconds: float = 5.0
+    push_deadline_seconds: float = 10.0
+    push_concurrency: int = 50
+    # the web frontend (services/web)
+    api_url: str = "http://127.0.0.1:8000"
+    web_port: int = 8080
+    web_api_timeout: float = 10.0
+    web_secure_cookies: bool = False
+    # the processes under gunicorn
+    http_host: str = "0.0.0.0"
+    gateway_workers: int = 2
+    gateway_threads: int = 8
+    web_host: str = "0.0.0.0"
+    web_workers: int = 2
+    web_threads: int = 8
+    # the broker's users (shared/brokeraccess.py): the operators' user, and one password
+    # per Linli process (LINLI_AMQP_PASSWORD_<PROCESS>)
+    broker_admin_user: str = ""
+    broker_admin_password: str = ""
+    broker_passwords: tuple[tuple[str, str], ...] = ()
 
     def mongo_uri_for(self, service: str) -> str:
         return dict(self.service_mongo_uris).get(service, self.mongo_uri)
@@ -109,6 +150,43 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         service_mongo_uris=tuple(sorted(
             (key[len("MONGO_URI_"):].lower(), value) for key, value in environ.items()
             if key.startswith("MONGO_URI_") and value)),
+        services=tuple(s for s in environ.get("LINLI_SERVICES", "").split(",") if s),
+        log_level=environ.get("LINLI_LOG_LEVEL", "INFO"),
+        mongo_timeout_ms=int(environ.get("LINLI_MONGO_TIMEOUT_MS", "3000")),
+        query_log=environ.get("LINLI_QUERY_LOG", ""),
+        outbox_relay=environ.get("LINLI_OUTBOX_RELAY", "on") != "off",
+        outbox_sweep_seconds=float(environ.get("LINLI_OUTBOX_SWEEP_SECONDS", "1")),
+        argon2_threads=int(environ.get("LINLI_ARGON2_THREADS") or 0),
+        # off by default under LINLI_ENV=test, whose suite registers thousands of
+        # accounts from 127.0.0.1
+        register_limit_per_hour=max(0, int(environ.get(
+            "LINLI_REGISTER_LIMIT_PER_HOUR", 0 if env == "test" else REGISTRATIONS_PER_HOUR))),
+        proxy_hops=int(environ.get("LINLI_PROXY_HOPS", "0")),
+        prometheus_multiproc_dir=environ.get("PROMETHEUS_MULTIPROC_DIR", ""),
+        library_sweep_seconds=float(environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60")),
+        library_sweep_batch=int(environ.get("LINLI_LIBRARY_SWEEP_BATCH", "500")),
+        canteen_sweep_seconds=float(environ.get("LINLI_CANTEEN_SWEEP_SECONDS", "60")),
+        volunteer_sla_sweep_seconds=float(environ.get("LINLI_VOLUNTEER_SLA_SWEEP_SECONDS", "30")),
+        push_sweep_seconds=float(environ.get("LINLI_PUSH_SWEEP_SECONDS", "1")),
+        preferences_cache_seconds=float(environ.get("LINLI_PREFERENCES_CACHE_SECONDS", "5")),
+        push_deadline_seconds=float(environ.get("LINLI_PUSH_DEADLINE_SECONDS", "10")),
+        push_concurrency=int(environ.get("LINLI_PUSH_CONCURRENCY", "50")),
+        api_url=environ.get("LINLI_API_URL", "http://127.0.0.1:8000").rstrip("/"),
+        web_port=int(environ.get("LINLI_WEB_PORT", "8080")),
+        web_api_timeout=float(environ.get("LINLI_WEB_API_TIMEOUT", "10")),
+        web_secure_cookies=environ.get("LINLI_WEB_SECURE_COOKIES",
+                                       "1" if production else "0") == "1",
+        http_host=environ.get("LINLI_HTTP_HOST", "0.0.0.0"),
+        gateway_workers=int(environ.get("LINLI_GATEWAY_WORKERS", "2")),
+        gateway_threads=int(environ.get("LINLI_GATEWAY_THREADS", "8")),
+        web_host=environ.get("LINLI_WEB_HOST", "0.0.0.0"),
+        web_workers=int(environ.get("LINLI_WEB_WORKERS", "2")),
+        web_threads=int(environ.get("LINLI_WEB_THREADS", "8")),
+        broker_admin_user=environ.get("RABBITMQ_DEFAULT_USER", ""),
+        broker_admin_password=environ.get("RABBITMQ_DEFAULT_PASS", ""),
+        broker_passwords=tuple(sorted(
+            (key[len("LINLI_AMQP_PASSWORD_"):].lower(), value) for key, value in environ.items()
+            if key.startswith("LINLI_AMQP_PASSWORD_") and value)),
     )
 
 
@@ -146,6 +224,22 @@ def check(s: Settings) -> Settings:
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return check(load_settings(os.environ))
+
+
+@lru_cache(maxsize=1)
+def frontend_settings() -> Settings:
+    """The settings of a frontend (the web process): it signs nothing and holds no
+    secret, so production's refusals about the secret do not apply to it."""
+    return load_settings(os.environ)
+
+
+def deployed_services() -> tuple[str, ...]:
+    """The services of this deployment: ``LINLI_SERVICES``, else every service in the tree."""
+    wanted = settings().services
+    if wanted:
+        return wanted
+    root = Path(__file__).resolve().parents[1] / "services"
+    return tuple(s for s in SERVICES if (root / s / "service.py").exists())
 
 
 def nameko_config() -> dict:

@@ -7,11 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+from shared.config import SERVICES
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SERVICES = ("residents", "notifications", "canteen", "library", "volunteer")
-
-
 def available_services() -> list[str]:
     return [s for s in SERVICES if (ROOT / "services" / s / "service.py").exists()]
 

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlparse
 import requests
 from kombu import Connection, Queue
 
-from shared.config import settings
+from shared.config import load_settings, settings
 from shared.events import ATTEMPT_HEADER, publisher
 
 
@@ -28,7 +28,7 @@ def _vhost() -> str:
 
 
 def queue_depths() -> dict[str, int]:
-    management = os.environ.get("RABBITMQ_MANAGEMENT_URL")
+    management = load_settings(os.environ).rabbitmq_management_url
     if management:
         answer = requests.get(f"{management.rstrip('/')}/api/queues/{quote(_vhost(), safe='')}",
                               timeout=10)

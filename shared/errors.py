@@ -81,3 +81,10 @@ def database_was_down(remote_error) -> bool:
     database: a 503 for the caller, not a 500."""
     text = f"{remote_error.exc_type} {remote_error.value}"
     return any(name in text for name in DATABASE_DOWN)
+
+
+def found(doc, what: str):
+    """``doc``, or 404 "no such <what>" when there is none (get-or-404)."""
+    if doc is None:
+        raise NotFound(f"no such {what}")
+    return doc

@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from shared.config import load_settings
 from shared.context import current_request_id
 
 
@@ -36,7 +37,7 @@ def configure(service: str):
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("LINLI_LOG_LEVEL", "INFO"))
+    root.setLevel(load_settings(os.environ).log_level)
     for noisy in ("kombu", "amqp", "nameko", "pymongo", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # nameko logs expected (contract) errors with a traceback at WARNING; they are not news.

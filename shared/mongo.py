@@ -12,11 +12,12 @@ import json
 import logging
 import os
 import threading
+import uuid
 
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, monitoring
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared import clock, context
 from shared.config import settings
@@ -25,6 +26,7 @@ from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+DUPLICATE_KEY = 11000  # the server's error code for a unique index violation
 _clients: dict[str, pymongo.MongoClient] = {}
 _clients_lock = threading.Lock()
 
@@ -34,11 +36,11 @@ def client(uri: str | None = None) -> pymongo.MongoClient:
     uri = uri or settings().mongo_uri
     with _clients_lock:
         if uri not in _clients:
-            query_log = os.environ.get("LINLI_QUERY_LOG")
+            query_log = settings().query_log
             _clients[uri] = pymongo.MongoClient(
                 uri,
                 tz_aware=True,
-                serverSelectionTimeoutMS=int(os.environ.get("LINLI_MONGO_TIMEOUT_MS", "3000")),
+                serverSelectionTimeoutMS=settings().mongo_timeout_ms,
                 connectTimeoutMS=3000,
                 event_listeners=[QueryLog(query_log)] if query_log else [],
             )  # retryWrites: pymongo's default (on), unless the URI says otherwise
@@ -79,6 +81,20 @@ class QueryLog(monitoring.CommandListener):
 
     def failed(self, event):
         pass
+
+
+def new_id() -> str:
+    """A new document id: 32 hex characters, random (no order, nothing guessable)."""
+    return uuid.uuid4().hex
+
+
+def is_duplicate_key(exc: Exception) -> bool:
+    """True when a write failed on a unique index (whichever way pymongo reports it)."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    if isinstance(exc, BulkWriteError):
+        return any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", []))
+    return getattr(exc, "code", None) == DUPLICATE_KEY
 
 
 def database_name(service: str) -> str:
@@ -204,7 +220,7 @@ class Store:
         except AlreadyHandled:
             return False
         except pymongo.errors.OperationFailure as exc:
-            if exc.code == 11000:
+            if is_duplicate_key(exc):
                 return False
             raise
         return True
@@ -218,8 +234,8 @@ class Store:
 
 
 class Mongo(DependencyProvider):
-    """Injects the service's ``Store``; creates its indexes and runs the outbox
-    relay in the background of every replica (claims are atomic, so N is safe)."""
+    """Injects the service's ``Store``, its indexes created at start. The outbox's
+    relay is a dependency of its own (``shared.outbox.OutboxRelay``)."""
 
     def __init__(self, store_cls):
         self.store_cls = store_cls
@@ -229,24 +245,6 @@ class Mongo(DependencyProvider):
         self.store = self.store_cls()
         self.store.create_indexes()
         self.store.on_start()
-
-    def start(self):
-        if self.store.outbox.relay_enabled:
-            self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
-
-    def stop(self):
-        self.store.outbox.stopping = True
-        self.store.outbox.mark_sent()
-
-    def _relay_forever(self):
-        import eventlet
-        outbox = self.store.outbox
-        while not outbox.stopping:
-            try:
-                outbox.sweep()
-            except Exception:  # never let the relay kill the container
-                log.exception("outbox sweep failed")
-            eventlet.sleep(outbox.sweep_interval)
 
     def get_dependency(self, worker_ctx):
         return self.store

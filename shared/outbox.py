@@ -16,9 +16,11 @@ import socket
 import uuid
 
 import eventlet
+from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel
 
 from shared import clock
+from shared.config import settings
 from shared.events import make_envelope, publisher
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,8 @@ class Outbox:
         self.rows = db["outbox"]
         self.service = service
         self.replica = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.relay_enabled = os.environ.get("LINLI_OUTBOX_RELAY", "on") != "off"
-        self.sweep_interval = float(os.environ.get("LINLI_OUTBOX_SWEEP_SECONDS", "1"))
+        self.relay_enabled = settings().outbox_relay
+        self.sweep_interval = settings().outbox_sweep_seconds
         self.stopping = False
         self._published: list[str] = []  # published, not yet marked sent
 
@@ -129,3 +131,38 @@ class Outbox:
                                   {"$set": {"state": "sent", "sent_at": clock.now()}})
         except Exception:  # the sweep republishes them after CLAIM_TIMEOUT: no loss
             log.exception("marking %d published events sent failed", len(ids))
+
+
+class OutboxRelay(DependencyProvider):
+    """The relay of every replica: sweeps the service's outbox (``Outbox.sweep``) every
+    ``LINLI_OUTBOX_SWEEP_SECONDS``, and on stop marks sent what it published. It works
+    on the outbox of the service's store (the ``Mongo`` dependency); claims are atomic,
+    so N replicas are safe."""
+
+    outbox: Outbox | None = None
+
+    def start(self):
+        self.outbox = self._service_outbox()
+        if self.outbox.relay_enabled:
+            self.container.spawn_managed_thread(self._relay_forever, identifier="outbox-relay")
+
+    def stop(self):
+        if self.outbox is not None:
+            self.outbox.stopping = True
+            self.outbox.mark_sent()
+
+    def _service_outbox(self) -> Outbox:
+        stores = [d.store for d in self.container.dependencies
+                  if hasattr(getattr(d, "store", None), "outbox")]
+        if len(stores) != 1:
+            raise RuntimeError(f"the outbox relay needs exactly one store, found {len(stores)}")
+        return stores[0].outbox
+
+    def _relay_forever(self):
+        outbox = self.outbox
+        while not outbox.stopping:
+            try:
+                outbox.sweep()
+            except Exception:  # never let the relay kill the container
+                log.exception("outbox sweep failed")
+            eventlet.sleep(outbox.sweep_interval)

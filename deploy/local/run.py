@@ -93,7 +93,7 @@ def main():
                                 cwd=str(ROOT))
     manager.add_process("gateway", " ".join(devstack.gateway_command(http_port, "0.0.0.0")),
                         env=env, cwd=str(ROOT))
-    web_port = int(os.environ.get("LINLI_WEB_PORT", "8080"))
+    web_port = configured.web_port
     manager.add_process("web", " ".join(devstack.web_command(web_port, "0.0.0.0")),
                         env={**env, "LINLI_API_URL": f"http://127.0.0.1:{http_port}"}, cwd=str(ROOT))
     print(f"web pages: http://127.0.0.1:{web_port}/app (starting; demo logins follow once ready)",

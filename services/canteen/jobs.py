@@ -5,12 +5,9 @@ run for the same ``as_of`` processes nothing."""
 import datetime as dt
 
 from shared import clock
+from shared.jobs import Run, Schedule
 
-NO_SHOW = "canteen-no-show"
-PICKUP_REMINDER = "canteen-pickup-reminder"
-JOBS = (NO_SHOW, PICKUP_REMINDER)
-
-
+schedule = Schedule("canteen")
 BATCH = 500
 
 
@@ -24,10 +21,11 @@ def _batches(find):
             return
 
 
-def mark_no_shows(store, as_of: dt.datetime, community_id: str | None = None) -> int:
+@schedule.job("canteen-no-show", every="canteen_sweep_seconds")
+def mark_no_shows(store, run: Run) -> int:
     """Bookings still ``booked`` after their meal's serving window become ``no_show``."""
-    processed = 0
-    for booking in _batches(lambda limit: store.past_bookings(as_of, community_id, limit)):
+    processed, as_of = 0, run.as_of
+    for booking in _batches(lambda limit: store.past_bookings(as_of, run.community_id, limit)):
         event = {key: booking[key] for key in ("site_id", "date", "meal", "resident_id")}
         event["booking_id"] = booking["_id"]
         event["site_name"] = booking.get("site_name")
@@ -41,10 +39,11 @@ def reminder_still_useful(booking: dict, as_of: dt.datetime) -> bool:
     return clock.as_utc(booking["ends_at"]) > as_of
 
 
-def send_pickup_reminders(store, as_of: dt.datetime, community_id: str | None = None) -> int:
+@schedule.job("canteen-pickup-reminder", every="canteen_sweep_seconds")
+def send_pickup_reminders(store, run: Run) -> int:
     """Booked diners whose meal starts within the reminder lead get one reminder."""
-    processed = 0
-    for booking in _batches(lambda limit: store.reminders_due(as_of, community_id, limit)):
+    processed, as_of = 0, run.as_of
+    for booking in _batches(lambda limit: store.reminders_due(as_of, run.community_id, limit)):
         if not reminder_still_useful(booking, as_of):
             store.mark_reminded(booking, as_of, None)
             continue
@@ -54,10 +53,3 @@ def send_pickup_reminders(store, as_of: dt.datetime, community_id: str | None = 
         if store.mark_reminded(booking, as_of, event):
             processed += 1
     return processed
-
-
-SWEEPS = {NO_SHOW: mark_no_shows, PICKUP_REMINDER: send_pickup_reminders}
-
-
-def run(store, name: str, as_of: dt.datetime, community_id: str | None = None) -> int:
-    return SWEEPS[name](store, as_of, community_id)

@@ -17,9 +17,9 @@ The diner pays the lowest applicable total; on a tie the simpler rule is named
 """
 import datetime as dt
 
+from shared.clock import age_on
 from shared.errors import Invalid
 
-MEALS = ("breakfast", "lunch", "dinner")
 RULES = ("standard", "elder", "caring_lunch")
 ELDER_AGE = 60
 CARING_GROUPS = frozenset({"sanitation_worker", "delivery_rider", "property_staff"})
@@ -37,12 +37,6 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 def weighed_amount_fen(price_per_100g_fen: int, grams: int) -> int:
     return round_half_up(price_per_100g_fen * grams, 100)
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    """Whole years of age on ``day`` (a 29 February birthday counts on 1 March)."""
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - int(before_birthday)
 
 
 def is_elder(birth_date: dt.date | None, meal_date: dt.date) -> bool:

@@ -7,27 +7,26 @@ it: a signed assertion, ``Actor(resident_id, "resident").assertion()`` to act fo
 resident): ``menus_for(site_id, first, last)``, ``bookings_of(resident_id)``,
 ``book(actor, payload)``, ``cancel_booking(actor, booking_id)``."""
 import datetime as dt
-import os
 
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 
 from services.canteen import booking as rules
-from services.canteen import jobs, pricing, schemas
+from services.canteen import pricing, schemas
+from services.canteen.jobs import schedule
 from services.canteen.storage import (CanteenStore, CapacityMoved, CaringLunchTaken,
-                                      PickupCodeTaken, SlotUnavailable, new_id)
+                                      PickupCodeTaken, SlotUnavailable)
 from shared import clock
 from shared.auth import Actor
-from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound, Unavailable
+from shared.errors import EXPECTED, Conflict, Invalid, NotFound, Unavailable, found
 from shared.events import handles
-from shared.mongo import Mongo
+from shared.mongo import Mongo, new_id
 from shared.rpc import call, rpc
 from shared.schemas import load
-from shared.service import LinliService, bootstrap
+from shared import service as chassis  # not the class itself: `nameko run` would run it too
+from shared.service import bootstrap
 
 bootstrap("canteen")
 
-SWEEP_SECONDS = float(os.environ.get("LINLI_CANTEEN_SWEEP_SECONDS", "60"))
 MAX_MENU_DAYS = 62
 PICKUP_CODE_ATTEMPTS = 8
 
@@ -77,9 +76,10 @@ def _closed(cutoff):
                    details={"booking_cutoff": [f"booking closed at {clock.local_iso(cutoff)}"]})
 
 
-class CanteenService(LinliService):
+class CanteenService(chassis.LinliService):
     name = "canteen"
     store = Mongo(CanteenStore)
+    jobs = schedule
     residents = RpcProxy("residents")
 
     # -- sites -------------------------------------------------------------------------
@@ -88,8 +88,8 @@ class CanteenService(LinliService):
         """Staff of the community (or an admin): open a canteen site."""
         who = Actor.of(actor)
         data = load(schemas.NewSite(), payload)
-        if not who.manages(data["community_id"]):
-            raise Forbidden("only staff of that community can open a canteen there")
+        who.require_manager(data["community_id"],
+                            "only staff of that community can open a canteen there")
         if not call(self.residents, "community_exists", data["community_id"]):
             raise Invalid("no such community", details={"community_id": ["unknown community"]})
         return _site(self.store.add_site(data))
@@ -109,9 +109,9 @@ class CanteenService(LinliService):
         """Staff: publish (or republish, replacing the dishes) the menu of a slot.
         Capacity never drops below what is booked: 409 ``capacity_below_booked``."""
         who = Actor.of(actor)
-        site = self._site_or_404(site_id)
-        if not who.manages(site["community_id"]):
-            raise Forbidden("only staff of this site's community publish its menus")
+        site = found(self.store.site(site_id), "canteen site")
+        who.require_manager(site["community_id"],
+                            "only staff of this site's community publish its menus")
         slot = load(schemas.MenuSlot(), {"date": date, "meal": meal})
         data = load(schemas.MenuIn(), payload)
         problem = rules.cutoff_problem(data["booking_cutoff"], slot["date"], slot["meal"])
@@ -151,7 +151,7 @@ class CanteenService(LinliService):
         """Anyone signed in: a site's menus from ``from`` to ``to`` (default: the next
         seven days), by date and meal, with capacity, booked and remaining."""
         Actor.of(actor)
-        self._site_or_404(site_id)
+        found(self.store.site(site_id), "canteen site")
         data = load(schemas.MenuQuery(), query)
         first = data["from_"] or clock.today_local()
         last = data["to"] or first + dt.timedelta(days=6)
@@ -238,8 +238,8 @@ class CanteenService(LinliService):
             site = self.store.site(data["site_id"])
             if site is None:
                 raise Invalid("no such canteen site", details={"site_id": ["unknown site"]})
-            if not who.manages(site["community_id"]):
-                raise Forbidden("only staff of this site's community see its bookings")
+            who.require_manager(site["community_id"],
+                                "only staff of this site's community see its bookings")
             query_doc = {"site_id": data["site_id"], **filters}
         else:
             query_doc = {"resident_id": who.id, **filters}
@@ -290,8 +290,8 @@ class CanteenService(LinliService):
         site = self.store.site(data["site_id"])
         if site is None:
             raise Invalid("no such canteen site", details={"site_id": ["unknown site"]})
-        if not who.manages(site["community_id"]):
-            raise Forbidden("only staff of this site's community work its counter")
+        who.require_manager(site["community_id"],
+                            "only staff of this site's community work its counter")
         day, meal = data["date"].isoformat(), data["meal"]
         menu = self.store.menu(site["_id"], day, meal)
         if menu is None:
@@ -341,9 +341,9 @@ class CanteenService(LinliService):
     def kitchen(self, actor, site_id, date):
         """Staff: how many to cook for each meal of a day, and how it went."""
         who = Actor.of(actor)
-        site = self._site_or_404(site_id)
-        if not who.manages(site["community_id"]):
-            raise Forbidden("only staff of this site's community see its kitchen")
+        site = found(self.store.site(site_id), "canteen site")
+        who.require_manager(site["community_id"],
+                            "only staff of this site's community see its kitchen")
         day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
         meals = rules.kitchen_counts(self.store.bookings_of_day(site_id, day))
         menus = {m["meal"]: m for m in self.store.menus_between(site_id, day, day)}
@@ -357,27 +357,6 @@ class CanteenService(LinliService):
                 [line for c in of_meal for line in c["lines"]])
         return kitchen_out.dump({"site_id": site_id, "date": day,
                                  "meals": [meals[m] for m in rules.MEALS]})
-
-    # -- jobs --------------------------------------------------------------------------
-    @rpc(expected_exceptions=EXPECTED)
-    def run_job(self, actor, name, as_of=None):
-        """``canteen-no-show`` or ``canteen-pickup-reminder`` as of an instant: staff
-        for their community, admin for all. Answers ``{"processed": N}``."""
-        who = Actor.of(actor)
-        if not (who.is_staff or who.is_admin):
-            raise Forbidden("staff or admin only")
-        if name not in jobs.JOBS:
-            raise NotFound(f"no canteen job named {name}")
-        at = clock.parse_instant(as_of) if as_of else clock.now()
-        return {"processed": jobs.run(self.store, name, at,
-                                      None if who.is_admin else who.community_id)}
-
-    @timer(interval=SWEEP_SECONDS)
-    def sweep(self):
-        """Every replica runs this; each booking is claimed atomically."""
-        now = clock.now()
-        for name in jobs.JOBS:
-            jobs.run(self.store, name, now)
 
     # -- the diners' projection ----------------------------------------------------------
     @handles("residents.resident_registered")
@@ -396,12 +375,6 @@ class CanteenService(LinliService):
                                   data["version"])
 
     # -- helpers -----------------------------------------------------------------------
-    def _site_or_404(self, site_id):
-        site = self.store.site(site_id)
-        if site is None:
-            raise NotFound("no such canteen site")
-        return site
-
     def _visible_booking(self, who, booking_id):
         doc = self.store.booking(booking_id)
         if doc is None or not rules.may_see(who, doc):

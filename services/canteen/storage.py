@@ -6,23 +6,18 @@ with ``{_id, capacity: old, remaining >= -delta}``; a booking changes state with
 ``{_id, status: from}``. One active booking per resident per slot and one pickup code
 per slot are unique indexes. Every change with its events is one transaction."""
 import threading
-import uuid
 from contextlib import contextmanager
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared import clock
 from shared.errors import Conflict
-from shared.mongo import Store, index, unique
+from shared.mongo import Store, index, new_id, unique
 from shared.pagination import newest_first
 
 PICKUP_CODE_INDEX = "pickup_code_once_per_slot"
 MENU_TURN_SECONDS = 3
 ACTIVE_BOOKING_INDEX = "one_active_booking_per_resident_and_slot"
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 class SlotUnavailable(Exception):

@@ -1,7 +1,6 @@
 """The HTTP gateway: HTTP in, validation with the services' schemas, RPC out, errors
 mapped to the contract. It holds no domain rules."""
 import logging
-import os
 import re
 import time
 
@@ -11,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from services.gateway import errors, idempotency, ops, web
 from services.gateway.routes import ROUTES
 from shared import logs
+from shared.config import settings
 from shared.context import new_request_id, set_request_id
 
 log = logging.getLogger("gateway")
@@ -37,7 +37,7 @@ def create_app() -> Flask:
         },
     )
     app.json.ensure_ascii = False
-    proxy_hops = int(os.environ.get("LINLI_PROXY_HOPS", "0"))
+    proxy_hops = settings().proxy_hops
     if proxy_hops:  # behind a load balancer: client addresses come from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)
     api = errors.LinliApi(app)

@@ -1,5 +1,4 @@
 """Operations routes: /healthz, /readyz, /metrics, /docs (offline Swagger UI)."""
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -13,9 +12,9 @@ from kombu import Connection
 from services.gateway import rpc
 from shared import mongo
 from shared.config import settings
-from shared.devstack import available_services
+from shared.config import deployed_services
 
-SERVICES = tuple(available_services())
+SERVICES = deployed_services()
 READY_TIMEOUT = 2.0
 
 ops = Blueprint("ops", __name__)
@@ -78,13 +77,12 @@ def readyz():
 
 
 def _running_services():
-    wanted = os.environ.get("LINLI_SERVICES")
-    return tuple(wanted.split(",")) if wanted else SERVICES
+    return deployed_services()
 
 
 @ops.get("/metrics")
 def metrics():
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings().prometheus_multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -8,15 +8,15 @@ the same run (a fixed limit once starved every loan past the first few thousand)
 Each item is claimed by a conditional update inside its own transaction, so N replicas
 (or a timer and a staff member) never act twice on the same loan or hold, and a second
 run for the same ``as_of`` processes nothing."""
-import datetime as dt
 import logging
 
 from shared import clock
+from shared.config import settings
+from shared.jobs import Run, Schedule
 
 log = logging.getLogger(__name__)
 
-JOBS = ("library-overdue", "library-due-soon", "library-hold-expiry")
-BATCH = 500
+schedule = Schedule("library")
 
 
 def in_batches(find, act, batch: int) -> int:
@@ -32,31 +32,33 @@ def in_batches(find, act, batch: int) -> int:
         previous = ids
 
 
-def overdue(store, as_of: dt.datetime, community_id: str | None = None, batch: int = BATCH) -> int:
+@schedule.job("library-overdue", every="library_sweep_seconds")
+def overdue(store, run: Run) -> int:
     """Loans past their due date become overdue; one notice a loan a day at most."""
-    today = clock.today_local(as_of)
-    return in_batches(lambda limit: store.loans_to_mark_overdue(today, community_id, limit),
-                      lambda loan_id: store.mark_overdue(loan_id, today), batch)
+    today = clock.today_local(run.as_of)
+    return in_batches(lambda limit: store.loans_to_mark_overdue(today, run.community_id, limit),
+                      lambda loan_id: store.mark_overdue(loan_id, today),
+                      settings().library_sweep_batch)
 
 
-def due_soon(store, as_of: dt.datetime, community_id: str | None = None, batch: int = BATCH) -> int:
+@schedule.job("library-due-soon", every="library_sweep_seconds")
+def due_soon(store, run: Run) -> int:
     """Remind readers two days before the due date (once a due date)."""
-    today = clock.today_local(as_of)
-    return in_batches(lambda limit: store.loans_due_soon(today, community_id, limit),
-                      lambda loan_id: store.send_due_soon(loan_id, today), batch)
+    today = clock.today_local(run.as_of)
+    return in_batches(lambda limit: store.loans_due_soon(today, run.community_id, limit),
+                      lambda loan_id: store.send_due_soon(loan_id, today),
+                      settings().library_sweep_batch)
 
 
-def hold_expiry(store, as_of: dt.datetime, community_id: str | None = None,
-                batch: int = BATCH) -> int:
+@schedule.job("library-hold-expiry", every="library_sweep_seconds")
+def hold_expiry(store, run: Run) -> int:
     """Ready holds not collected in time expire; the copy passes to the next in line."""
-    return in_batches(lambda limit: store.ready_holds_expired(as_of, community_id, limit),
-                      lambda hold_id: store.expire_hold(hold_id, as_of), batch)
+    return in_batches(lambda limit: store.ready_holds_expired(run.as_of, run.community_id, limit),
+                      lambda hold_id: store.expire_hold(hold_id, run.as_of),
+                      settings().library_sweep_batch)
 
 
-SWEEPS = {"library-overdue": overdue, "library-due-soon": due_soon,
-          "library-hold-expiry": hold_expiry}
-
-
-def run(store, name: str, as_of: dt.datetime, community_id: str | None = None,
-        batch: int = BATCH) -> int:
-    return SWEEPS[name](store, as_of, community_id, batch)
+@schedule.job("library-search-postings", every="library_sweep_seconds")
+def post_unposted_titles(store, run: Run) -> int:
+    """Titles an older replica wrote during a rolling update become searchable."""
+    return store.post_unposted_titles()

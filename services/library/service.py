@@ -1,13 +1,11 @@
 """Library: branches and book houses, titles and copies, QR self-checkout, returns
 anywhere, holds, renewals and the overdue / due-soon / hold-expiry sweeps."""
 import datetime as dt
-import logging
-import os
 
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 
-from services.library import circulation, jobs, schemas
+from services.library import circulation, schemas
+from services.library.jobs import schedule
 from services.library.storage import LibraryStore
 from shared import clock
 from shared.auth import Actor
@@ -15,13 +13,10 @@ from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
 from shared.mongo import Mongo
 from shared.rpc import call, rpc
 from shared.schemas import load
-from shared.service import LinliService, bootstrap
+from shared import service as chassis  # not the class itself: `nameko run` would run it too
+from shared.service import bootstrap
 
 bootstrap("library")
-log = logging.getLogger(__name__)
-
-SWEEP_SECONDS = float(os.environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60"))
-SWEEP_BATCH = int(os.environ.get("LINLI_LIBRARY_SWEEP_BATCH", "500"))
 
 branch_out = schemas.Branch()
 copy_out = schemas.Copy()
@@ -44,17 +39,10 @@ def _loan(doc):
                           "returned_at": clock.local_iso(doc.get("returned_at"))})
 
 
-def _require_staff(who: Actor, community_id: str | None = None):
-    if community_id is None:
-        if not (who.is_staff or who.is_admin):
-            raise Forbidden("staff only")
-    elif not who.manages(community_id):
-        raise Forbidden("staff of this community only")
-
-
-class LibraryService(LinliService):
+class LibraryService(chassis.LinliService):
     name = "library"
     store = Mongo(LibraryStore)
+    jobs = schedule
     residents = RpcProxy("residents")
 
     # -- branches -------------------------------------------------------------------
@@ -69,7 +57,7 @@ class LibraryService(LinliService):
     def create_branch(self, actor, payload):
         who = Actor.of(actor)
         data = load(schemas.NewBranch(), payload)
-        _require_staff(who, data["community_id"])
+        who.require_manager(data["community_id"])
         if not call(self.residents, "community_exists", data["community_id"]):
             raise Invalid("no such community", details={"community_id": ["unknown community"]})
         return _branch(self.store.add_branch(data))
@@ -77,7 +65,7 @@ class LibraryService(LinliService):
     # -- titles and copies ------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def create_title(self, actor, payload):
-        _require_staff(Actor.of(actor))
+        Actor.of(actor).require_staff()
         data = load(schemas.NewTitle(), payload)
         return self._titles([self.store.add_title(data)])[0]
 
@@ -99,7 +87,7 @@ class LibraryService(LinliService):
         who = Actor.of(actor)
         data = load(schemas.NewCopy(), payload)
         branch = self._branch_field(data["branch_id"])
-        _require_staff(who, branch["community_id"])
+        who.require_manager(branch["community_id"])
         title = self.store.title(data["title_id"])
         if not title:
             raise Invalid("no such title", details={"title_id": ["unknown title"]})
@@ -117,14 +105,14 @@ class LibraryService(LinliService):
     def import_titles(self, actor, payload):
         """Staff: add many titles (and copies at a branch) at once; see ``importer``."""
         who = Actor.of(actor)
-        _require_staff(who)
+        who.require_staff()
         data = load(schemas.Import(), payload)
         branch_ids = {r["branch_id"] for r in data["rows"] if r.get("branch_id")}
         branches = self.store.branches_by_ids(branch_ids)
         for branch_id in branch_ids:
             if branch_id not in branches:
                 raise Invalid("no such branch", details={"rows": [f"unknown branch {branch_id}"]})
-            _require_staff(who, branches[branch_id]["community_id"])
+            who.require_manager(branches[branch_id]["community_id"])
         return self.store.import_rows(data["rows"])
 
     # -- circulation ---------------------------------------------------------------------
@@ -170,7 +158,7 @@ class LibraryService(LinliService):
         who = Actor.of(actor)
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
-        _require_staff(who, branch["community_id"])
+        who.require_manager(branch["community_id"])
         if copy["status"] not in ("in_transit", "available"):
             raise Conflict(f"a copy that is {copy['status'].replace('_', ' ')} cannot be received",
                            code="illegal_transition", details={"status": copy["status"]})
@@ -187,8 +175,7 @@ class LibraryService(LinliService):
         loan = self.store.loan(loan_id)
         if not loan:
             raise NotFound("no such loan")
-        if loan["resident_id"] != who.id and not who.manages(loan["community_id"]):
-            raise Forbidden("not your loan")
+        who.require_self_or_manager(loan["resident_id"], loan["community_id"], "not your loan")
         due = dt.date.fromisoformat(loan["due_date"])
         refusal = circulation.renewal_refusal(
             loan["status"], loan["renewals"], due, clock.today_local(),
@@ -241,34 +228,6 @@ class LibraryService(LinliService):
                                                   data["cursor"])
         return {"items": [self._hold(d) for d in docs], "next_cursor": next_cursor}
 
-    # -- jobs ---------------------------------------------------------------------------------
-    @rpc(expected_exceptions=EXPECTED)
-    def run_job(self, actor, name, as_of=None):
-        """Run one sweep now: staff for their community, admin for all -> {processed}."""
-        who = Actor.of(actor)
-        if not (who.is_staff or who.is_admin):
-            raise Forbidden("staff or admin only")
-        if name not in jobs.JOBS:
-            raise NotFound(f"no job named {name}")
-        at = clock.parse_instant(as_of)
-        community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.run(self.store, name, at, community_id, SWEEP_BATCH)}
-
-    @timer(interval=SWEEP_SECONDS)
-    def sweep(self):
-        now = clock.now()
-        try:   # titles an older replica wrote during a rolling update become searchable
-            self.store.post_unposted_titles()
-        except Exception:
-            log.exception("posting titles failed")
-        for name in jobs.JOBS:
-            try:
-                done = jobs.run(self.store, name, now, batch=SWEEP_BATCH)
-                if done:
-                    log.info("%s processed %d", name, done)
-            except Exception:  # one failing sweep must not stop the others
-                log.exception("%s failed", name)
-
     # -- for other services ---------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def title_availability(self, title_id):
@@ -305,12 +264,10 @@ class LibraryService(LinliService):
     def _whose(self, who: Actor, resident_id):
         if not resident_id or resident_id == who.id:
             return who.id
-        if not (who.is_staff or who.is_admin):
-            raise Forbidden("staff only")
+        who.require_staff()
         if not who.is_admin:
             resident = call(self.residents, "get_resident", resident_id)
-            if not who.manages(resident["community_id"]):
-                raise Forbidden("not a resident of your community")
+            who.require_manager(resident["community_id"], "not a resident of your community")
         return resident_id
 
     def _hold(self, doc):

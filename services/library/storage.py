@@ -5,7 +5,6 @@ Every limit is one conditional ``update_one`` inside a transaction: a copy leave
 only grows while ``active_loans < 5`` and ``overdue == 0``. Dates (``due_date``) are
 stored as ``YYYY-MM-DD`` strings in the community's calendar."""
 import datetime as dt
-import uuid
 
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -13,14 +12,10 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from services.library import circulation, search
 from shared import clock
 from shared.errors import Conflict
-from shared.mongo import Store, index, unique
+from shared.mongo import Store, index, new_id, unique
 from shared.pagination import decode_cursor, encode_cursor, newest_first
 
 ACTIVE_HOLD = {"active": True}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def day(value: dt.date) -> str:

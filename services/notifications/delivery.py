@@ -5,13 +5,13 @@ import datetime as dt
 import hashlib
 import hmac
 import ipaddress
-import os
 import socket
 import uuid
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from services.notifications import messaging
+from shared.config import settings
 
 MAX_ATTEMPTS = 5
 # Delay before attempt n+1: 2 s, 8 s, 32 s, 128 s (the third attempt lands ~10 s after
@@ -20,11 +20,11 @@ BACKOFF_SECONDS = (2, 8, 32, 128)
 SENDING_TIMEOUT = dt.timedelta(seconds=60)
 # One push, from name resolution to the last byte read, never takes longer than this
 # (a deadline for the whole request, not for each read).
-PUSH_DEADLINE_SECONDS = float(os.environ.get("LINLI_PUSH_DEADLINE_SECONDS", "10"))
+PUSH_DEADLINE_SECONDS = settings().push_deadline_seconds
 # The receiver's answer (status line, headers, body) is read up to this many bytes.
 ANSWER_CAP_BYTES = 64 * 1024
 # How many pushes one replica sends at once; a slow receiver holds one of them.
-PUSH_CONCURRENCY = int(os.environ.get("LINLI_PUSH_CONCURRENCY", "50"))
+PUSH_CONCURRENCY = settings().push_concurrency
 
 SIGNATURE_HEADER = "X-Linli-Signature"
 TIMESTAMP_HEADER = "X-Linli-Timestamp"

@@ -5,30 +5,31 @@ carries its webhook push in the same document and is unique on ``(event_id,
 resident_id)``, so delivering an event is one insert, idempotent without a transaction;
 pushes go out from a timer in every replica."""
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 
-from services.notifications import delivery, messaging, push, schemas
+from services.notifications import delivery, messaging, schemas
+from services.notifications.jobs import schedule
 from services.notifications.storage import NotificationsStore
 from shared import clock, rpc as bounded
 from shared.auth import Actor
 from shared.config import settings
-from shared.errors import EXPECTED, Forbidden, Invalid, NotFound
+from shared.errors import EXPECTED, Invalid, NotFound
 from shared.events import handles
 from shared.mongo import Mongo
 from shared.rpc import rpc
 from shared.schemas import load
-from shared.service import LinliService, bootstrap
+from shared import service as chassis  # not the class itself: `nameko run` would run it too
+from shared.service import bootstrap
 
 bootstrap("notifications")
 
 preferences_out = schemas.PreferencesOut()
-JOBS = ("notifications-push",)
 _message = schemas.dump_message
 
 
-class NotificationsService(LinliService):
+class NotificationsService(chassis.LinliService):
     name = "notifications"
     store = Mongo(NotificationsStore)
+    jobs = schedule
     residents = RpcProxy("residents")
 
     # -- inbox ---------------------------------------------------------------------
@@ -104,23 +105,6 @@ class NotificationsService(LinliService):
         if messaging.recipients_rule(event["type"]) == "community_staff":
             return bounded.call(self.residents, "community_staff", event["data"]["community_id"])
         return messaging.direct_recipients(event)
-
-    @timer(interval=1)
-    def send_pushes(self):
-        push.send_due(self.store, clock.now())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def run_job(self, actor, name, as_of=None):
-        """``notifications-push``: send the pushes due by ``as_of`` and answer when they
-        are done; admin: every community's, staff: their own community's only."""
-        who = Actor.of(actor)
-        if not (who.is_admin or who.is_staff):
-            raise Forbidden("staff or admin only")
-        if name not in JOBS:
-            raise NotFound(f"no job named {name}")
-        community = push.ANY_COMMUNITY if who.is_admin else who.community_id
-        return {"processed": push.send_due(self.store, clock.parse_instant(as_of), community,
-                                           wait=True)}
 
 
 def _handler_for(event_type):

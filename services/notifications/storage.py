@@ -5,7 +5,6 @@ the unique index on ``(event_id, resident_id)`` is the handler's idempotency rec
 so delivering an event is one ``insert_many(ordered=False)`` and a redelivery inserts
 nothing twice (a duplicate key means "already delivered")."""
 import datetime as dt
-import os
 import secrets
 
 from pymongo.errors import BulkWriteError
@@ -13,6 +12,7 @@ from pymongo.errors import BulkWriteError
 from services.notifications import delivery
 from services.notifications.cache import TtlCache
 from shared import clock
+from shared.config import settings
 from shared.mongo import Store, index, unique
 from shared.pagination import newest_first
 
@@ -20,7 +20,7 @@ DEFAULT_PREFERENCES = {"language": "zh-CN", "muted_categories": [], "quiet_hours
                        "webhook_url": None}
 # Preferences are read on every delivery through this cache: a change made through
 # another replica takes effect within this many seconds (at once in the same process).
-PREFERENCES_TTL_SECONDS = float(os.environ.get("LINLI_PREFERENCES_CACHE_SECONDS", "5"))
+PREFERENCES_TTL_SECONDS = settings().preferences_cache_seconds
 DUPLICATE_KEY = 11000
 # Pushes to send, for everyone or for one community (the job run by staff).
 ANY_COMMUNITY = object()

@@ -1,7 +1,6 @@
 """Account rules: phones, password strength, sign-in and registration throttling,
 roles, who may see and change whom."""
 import datetime as dt
-import os
 import re
 
 from shared.auth import Actor
@@ -90,17 +89,6 @@ def address_delay(recent_failures: int) -> float:
 
 # -- registration throttling --------------------------------------------------------------
 REGISTRATION_WINDOW = dt.timedelta(hours=1)
-REGISTRATIONS_PER_HOUR = 200   # a shared terminal at a busy registration day stays under
-
-
-def registrations_per_hour() -> int:
-    """LINLI_REGISTER_LIMIT_PER_HOUR registrations per client address and hour (0: no
-    limit). Off by default under LINLI_ENV=test, whose suite registers thousands of
-    accounts from 127.0.0.1."""
-    value = os.environ.get("LINLI_REGISTER_LIMIT_PER_HOUR")
-    if value is None:
-        return 0 if os.environ.get("LINLI_ENV") == "test" else REGISTRATIONS_PER_HOUR
-    return max(0, int(value))
 
 
 def registration_counter(client_addr: str | None) -> str | None:
@@ -145,8 +133,3 @@ def check_changes_allowed(actor: Actor, account: dict, changes: dict):
 def birth_date_correction(actor: Actor, old: str | None, new: str, at: dt.datetime) -> dict:
     """The audit record of one correction: who, when, from what, to what."""
     return {"by": actor.id, "by_role": actor.role, "at": at, "old": old, "new": new}
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - int(before_birthday)

@@ -11,11 +11,13 @@ from services.residents.storage import ResidentsStore
 from shared import clock
 from shared.auth import (Actor, hash_password, issue_token, password_matches,
                          password_needs_rehash)
+from shared.config import settings
 from shared.errors import EXPECTED, Invalid, NotFound, Unauthorized
 from shared.mongo import Mongo
 from shared.rpc import rpc
 from shared.schemas import load
-from shared.service import LinliService, bootstrap
+from shared import service as chassis  # not the class itself: `nameko run` would run it too
+from shared.service import bootstrap
 
 bootstrap("residents")
 
@@ -44,7 +46,7 @@ def _unknown_phone_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-class ResidentsService(LinliService):
+class ResidentsService(chassis.LinliService):
     name = "residents"
     store = Mongo(ResidentsStore)
 
@@ -163,7 +165,7 @@ class ResidentsService(LinliService):
         profile = self._get(resident_id)
         if profile["birth_date"]:
             born = dt.date.fromisoformat(profile["birth_date"])
-            profile["age"] = accounts.age_on(born, clock.today_local())
+            profile["age"] = clock.age_on(born, clock.today_local())
         else:
             profile["age"] = None
         return profile
@@ -189,7 +191,7 @@ class ResidentsService(LinliService):
         return _resident(doc)
 
     def _count_registration(self, client_addr):
-        limit = accounts.registrations_per_hour()
+        limit = settings().register_limit_per_hour
         key = accounts.registration_counter(client_addr)
         if limit and key and not self.store.take_count(key, limit, accounts.REGISTRATION_WINDOW):
             raise accounts.too_many_registrations()

@@ -1,5 +1,4 @@
 """The only module of the residents service that speaks Mongo."""
-import uuid
 
 from pymongo.errors import DuplicateKeyError
 
@@ -8,12 +7,8 @@ from shared import clock
 from shared.auth import hash_password
 from shared.config import settings
 from shared.errors import Conflict
-from shared.mongo import Store, index, unique
+from shared.mongo import Store, index, new_id, unique
 from shared.pagination import newest_first, newest_first_in_memory
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 # A community's residents a prefix search looks through (a community is thousands).

@@ -5,34 +5,24 @@ and the admin job never escalate the same dispatch twice."""
 import logging
 
 from services.volunteer import workflow
-from shared import clock
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict
+from shared.jobs import Run, Schedule
 
 log = logging.getLogger(__name__)
 
-JOBS = ("volunteer-sla",)
+schedule = Schedule("volunteer")
 BATCH = 100  # overdue dispatches read per query
 
 
-def parse_as_of(text):
-    """The instant a run is for (now when none is given); 422 naming ``as_of`` for
-    anything that is not an ISO 8601 instant the database can hold (years 1-9999
-    once in UTC: ``9999-12-31T23:00:00-05:00`` is not)."""
-    try:
-        return clock.parse_instant(text)
-    except (TypeError, AttributeError, ValueError, OverflowError) as exc:
-        raise Invalid("as_of must be an ISO 8601 instant between the years 1 and 9999 (UTC)",
-                      details={"as_of": ["an ISO 8601 instant within years 1-9999 UTC"]}) from exc
-
-
-def escalate_overdue(store, as_of, community_id: str | None = None, batch: int = BATCH) -> int:
+@schedule.job("volunteer-sla", every="volunteer_sla_sweep_seconds")
+def escalate_overdue(store, run: Run, batch: int = BATCH) -> int:
     """Escalate every dispatch overdue at ``as_of``; answers how many this run changed.
     Reads them in batches, oldest deadline first; an escalated request leaves the
     query, so each batch reads what is still left. A batch in which nothing could be
     escalated (all changed meanwhile) ends the run: the next run sees them afresh."""
-    processed = 0
+    processed, as_of = 0, run.as_of
     while True:
-        requests = store.overdue_dispatches(as_of, community_id, limit=batch)
+        requests = store.overdue_dispatches(as_of, run.community_id, limit=batch)
         changed = _escalate(store, requests, as_of)
         processed += changed
         if len(requests) < batch or not changed:

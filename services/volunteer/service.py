@@ -2,25 +2,23 @@
 points ledger and the points supermarket.
 
 Entrypoints only: load, decide (workflow, matching, ledger), store, emit."""
-import os
 import uuid
 
 from nameko.rpc import RpcProxy
-from nameko.timer import timer
 
-from services.volunteer import jobs, matching, schemas, workflow
+from services.volunteer import matching, schemas, workflow
+from services.volunteer.jobs import schedule
 from services.volunteer.storage import VolunteerStore
 from shared import clock
 from shared.auth import Actor
-from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
+from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound, found
 from shared.mongo import Mongo
 from shared.rpc import call, rpc
 from shared.schemas import load
-from shared.service import LinliService, bootstrap
+from shared import service as chassis  # not the class itself: `nameko run` would run it too
+from shared.service import bootstrap
 
 bootstrap("volunteer")
-
-SLA_SWEEP_SECONDS = float(os.environ.get("LINLI_VOLUNTEER_SLA_SWEEP_SECONDS", "30"))
 
 team_out, request_out = schemas.Team(), schemas.Request()
 reward_out, redemption_out = schemas.Reward(), schemas.Redemption()
@@ -65,9 +63,10 @@ def _entry(doc):
                            "request_id": doc["request_id"] if doc["kind"] == "credit" else None})
 
 
-class VolunteerService(LinliService):
+class VolunteerService(chassis.LinliService):
     name = "volunteer"
     store = Mongo(VolunteerStore)
+    jobs = schedule
     residents = RpcProxy("residents")
 
     # -- teams -----------------------------------------------------------------
@@ -76,7 +75,7 @@ class VolunteerService(LinliService):
         """Staff of the community: a team with its skills (request categories) and areas."""
         who = Actor.of(actor)
         data = load(schemas.NewTeam(), payload)
-        self._require_manager(who, data["community_id"])
+        who.require_manager(data["community_id"])
         data["skills"] = sorted(set(data["skills"]))
         data["areas"] = list(dict.fromkeys(data["areas"]))
         return _team(self.store.add_team(data))
@@ -86,9 +85,7 @@ class VolunteerService(LinliService):
         """The teams of the caller's community (an admin may name any community)."""
         who = Actor.of(actor)
         data = load(schemas.TeamQuery(), query)
-        community_id = data["community_id"] or who.community_id
-        if community_id != who.community_id and not who.is_admin:
-            raise Forbidden("teams of another community")
+        community_id = who.in_community(data["community_id"])
         teams = self.store.teams_in(community_id)
         ratings = self.store.team_ratings([t["_id"] for t in teams])
         return [_team(t, ratings.get(t["_id"], (0, 0))) for t in teams]
@@ -98,8 +95,8 @@ class VolunteerService(LinliService):
         """Staff: add a resident of the team's community as a member (or leader)."""
         who = Actor.of(actor)
         data = load(schemas.NewMember(), payload)
-        team = self._team_or_404(team_id)
-        self._require_manager(who, team["community_id"])
+        team = found(self.store.team(team_id), "team")
+        who.require_manager(team["community_id"])
         resident = self._resident_or_none(data["resident_id"])
         if (not resident or resident["community_id"] != team["community_id"]
                 or resident["role"] != "resident"):
@@ -149,7 +146,7 @@ class VolunteerService(LinliService):
     def get_request(self, actor, request_id):
         """One request with its full history (requester, the team, or staff)."""
         who = Actor.of(actor)
-        request = self._request_or_404(request_id)
+        request = found(self.store.request(request_id), "request")
         if not (request["resident_id"] == who.id or who.manages(request["community_id"])
                 or self._is_member(who, request.get("team_id"))):
             raise Forbidden("not your request")
@@ -159,8 +156,8 @@ class VolunteerService(LinliService):
     def suggestions(self, actor, request_id):
         """Staff: the community's teams ranked for this request, with reasons."""
         who = Actor.of(actor)
-        request = self._request_or_404(request_id)
-        self._require_manager(who, request["community_id"])
+        request = found(self.store.request(request_id), "request")
+        who.require_manager(request["community_id"])
         teams = self.store.teams_in(request["community_id"])
         ratings = self.store.team_ratings([t["_id"] for t in teams])
         facts = [matching.TeamFacts(
@@ -176,8 +173,8 @@ class VolunteerService(LinliService):
         """Staff of the request's community send it to one of the community's teams."""
         who = Actor.of(actor)
         data = load(schemas.Dispatch(), payload)
-        request = self._request_or_404(request_id)
-        self._require_manager(who, request["community_id"])
+        request = found(self.store.request(request_id), "request")
+        who.require_manager(request["community_id"])
         team = self.store.team(data["team_id"])
         if not team or team["community_id"] != request["community_id"]:
             raise Invalid("no such team in this community",
@@ -280,9 +277,7 @@ class VolunteerService(LinliService):
     def list_rewards(self, actor, query):
         who = Actor.of(actor)
         data = load(schemas.RewardQuery(), query)
-        community_id = data["community_id"] or who.community_id
-        if community_id != who.community_id and not who.is_admin:
-            raise Forbidden("rewards of another community")
+        community_id = who.in_community(data["community_id"])
         return [_reward(r) for r in self.store.rewards_in(community_id)]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -293,7 +288,7 @@ class VolunteerService(LinliService):
         community_id = data.pop("community_id") or who.community_id
         if not community_id:
             raise Invalid("which community?", details={"community_id": ["required for admins"]})
-        self._require_manager(who, community_id)
+        who.require_manager(community_id)
         return _reward(self.store.add_reward({**data, "community_id": community_id}))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -334,7 +329,7 @@ class VolunteerService(LinliService):
         redemption = self.store.redemption(redemption_id)
         if not redemption:
             raise NotFound("no such redemption")
-        self._require_manager(who, redemption["community_id"])
+        who.require_manager(redemption["community_id"])
         return _redemption(self.store.hand_over(redemption_id, who.id))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -364,7 +359,7 @@ class VolunteerService(LinliService):
         original = self.store.transfer(transfer_id)
         if not original:
             raise NotFound("no such transfer")
-        self._require_manager(who, original["community_id"])
+        who.require_manager(original["community_id"])
         reversal = self.store.reverse(original, data["reason"], who.id)
         return _transfer(original, reversed_by=reversal["_id"])
 
@@ -378,7 +373,7 @@ class VolunteerService(LinliService):
             community_id = data["community_id"]
         else:
             community_id = data["community_id"] or who.community_id
-            self._require_manager(who, community_id)
+            who.require_manager(community_id)
         return self.store.ledger_check(community_id)
 
     # -- for other services ----------------------------------------------------
@@ -407,26 +402,9 @@ class VolunteerService(LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def request_status(self, request_id):
         """``{id, status, community_id, team_id}`` of a request; NotFound if none."""
-        request = self._request_or_404(request_id)
+        request = found(self.store.request(request_id), "request")
         return {"id": request["_id"], "status": request["status"],
                 "community_id": request["community_id"], "team_id": request.get("team_id")}
-
-    # -- jobs ------------------------------------------------------------------
-    @rpc(expected_exceptions=EXPECTED)
-    def run_job(self, actor, name, as_of=None):
-        """The SLA sweep on demand: staff for their community, admin for all."""
-        who = Actor.of(actor)
-        if name not in jobs.JOBS:
-            raise NotFound(f"no job named {name}")
-        if not (who.is_staff or who.is_admin):
-            raise Forbidden("staff or admin only")
-        as_of = jobs.parse_as_of(as_of)
-        community_id = None if who.is_admin else who.community_id
-        return {"processed": jobs.escalate_overdue(self.store, as_of, community_id)}
-
-    @timer(interval=SLA_SWEEP_SECONDS)
-    def sla_sweep(self):
-        jobs.escalate_overdue(self.store, clock.now())
 
     # -- helpers ---------------------------------------------------------------
     def _team_step(self, who, request, action, changes, event_type, note=None, **event_extra):
@@ -442,7 +420,7 @@ class VolunteerService(LinliService):
 
     def _as_team_member(self, actor, request_id):
         who = Actor.of(actor)
-        request = self._request_or_404(request_id)
+        request = found(self.store.request(request_id), "request")
         if request.get("team_id") is None:
             if request["resident_id"] != who.id and not who.manages(request["community_id"]) \
                     and not self.store.team_ids_of_member(who.id):
@@ -461,22 +439,10 @@ class VolunteerService(LinliService):
         return bool(team and who.id in team["members"])
 
     def _own_request(self, who, request_id):
-        request = self._request_or_404(request_id)
+        request = found(self.store.request(request_id), "request")
         if request["resident_id"] != who.id:
             raise Forbidden("not your request")
         return request
-
-    def _request_or_404(self, request_id):
-        request = self.store.request(request_id)
-        if not request:
-            raise NotFound("no such request")
-        return request
-
-    def _team_or_404(self, team_id):
-        team = self.store.team(team_id)
-        if not team:
-            raise NotFound("no such team")
-        return team
 
     def _resident_or_none(self, resident_id):
         try:
@@ -484,7 +450,3 @@ class VolunteerService(LinliService):
         except NotFound:
             return None
 
-    @staticmethod
-    def _require_manager(who, community_id):
-        if not who.manages(community_id):
-            raise Forbidden("staff of this community only")

@@ -7,7 +7,6 @@ decrement, the pool's increment, the transfer and its two entries, and the event
 together or not at all."""
 import random
 import time
-import uuid
 
 import bson
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -15,12 +14,8 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from services.volunteer import ledger, workflow
 from shared import clock
 from shared.errors import Conflict, Invalid, NotFound
-from shared.mongo import Store, index, unique
+from shared.mongo import Store, index, new_id, unique
 from shared.pagination import decode_cursor, encode_cursor
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _position(cursor: str | None):

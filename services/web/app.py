@@ -45,7 +45,7 @@ def create_app() -> Flask:
         if g.get("set_language"):
             response.set_cookie(sessions.LANG_COOKIE, g.set_language, max_age=365 * 86400,
                                 httponly=True, samesite="Lax",
-                                secure=settings.secure_cookies, path="/")
+                                secure=settings.web_secure_cookies, path="/")
         response.headers["X-Request-Id"] = g.get("request_id", "")
         if request.headers.get("HX-Request"):
             response.headers["Vary"] = "HX-Request"

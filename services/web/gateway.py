@@ -64,7 +64,7 @@ def call(method: str, path: str, json=None, params=None, token: str | None = Non
     try:
         response = _session().request(method, f"{settings.api_url}/api/v1{path}", json=json,
                                       params=params, headers=headers,
-                                      timeout=(3, settings.api_timeout))
+                                      timeout=(3, settings.web_api_timeout))
     except requests.RequestException as exc:
         raise GatewayDown(type(exc).__name__) from exc
     if response.status_code >= 500:

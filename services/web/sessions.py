@@ -71,7 +71,7 @@ def save_session(response):
     from services.web.config import web_settings
     if g.get("new_csrf"):
         response.set_cookie(CSRF_COOKIE, g.csrf, httponly=True, samesite="Lax",
-                            secure=web_settings().secure_cookies, path="/")
+                            secure=web_settings().web_secure_cookies, path="/")
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -86,7 +86,7 @@ def save_session(response):
 
 def sign_in(response, token: str, expires_in: int):
     from services.web.config import web_settings
-    secure = web_settings().secure_cookies
+    secure = web_settings().web_secure_cookies
     response.set_cookie(TOKEN_COOKIE, token, max_age=int(expires_in), httponly=True,
                         samesite="Lax", secure=secure, path="/")
     # a fresh CSRF token for the new session

@@ -4,13 +4,11 @@ A module named after a service is loaded when that service is part of the
 deployment (``LINLI_SERVICES``, default: every service in the tree); the others
 (jobs) always are."""
 import importlib
-import os
 import pkgutil
 
-from shared.devstack import SERVICES, available_services
+from shared.config import SERVICES, deployed_services
 
-_wanted = os.environ.get("LINLI_SERVICES")
-_running = set(_wanted.split(",")) if _wanted else set(available_services())
+_running = set(deployed_services())
 
 ROUTES = []
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):

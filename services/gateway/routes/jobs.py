@@ -1,34 +1,25 @@
-"""``POST /api/v1/admin/jobs/{name}``: the same sweeps the services' timers run, on
-demand and with an ``as_of`` instant (which is also how tests move time)."""
-import datetime as dt
+"""``POST /api/v1/admin/jobs/{name}``: the same jobs the services' timers run, on
+demand and with an ``as_of`` instant (which is also how tests move time). The jobs
+are those the deployed services declare (``shared/jobs.py``); who may run one, and
+which instants are allowed, is the service's rule (``LinliService.run_job``)."""
+import importlib
+import importlib.util
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.gateway.web import actor, body, call
-from shared import clock
-from shared.config import settings
-from shared.errors import Invalid, NotFound
+from shared.config import deployed_services
+from shared.errors import NotFound
+from shared.jobs import EARLIEST, JOBS, LATEST
 from shared.schemas import StrictSchema
 
 blp = Blueprint("jobs", __name__, description="Scheduled jobs, run on demand")
 
-# job name -> the service that owns it; each exposes rpc run_job(actor, name, as_of)
-JOBS = {
-    "library-overdue": "library",
-    "library-due-soon": "library",
-    "library-hold-expiry": "library",
-    "volunteer-sla": "volunteer",
-    "canteen-no-show": "canteen",
-    "canteen-pickup-reminder": "canteen",
-    "notifications-push": "notifications",
-}
-
-
-# Far enough either way for any test that moves time; near year 9999 the sweeps' own
-# arithmetic (a serving window, a due date) would leave the calendar.
-EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.timezone.utc)
+for _service in deployed_services():  # each service's jobs module declares its jobs
+    if importlib.util.find_spec(f"services.{_service}.jobs"):
+        importlib.import_module(f"services.{_service}.jobs")
+RUNNABLE = {name: job.service for name, job in JOBS.items() if job.service in deployed_services()}
 
 
 class JobRun(StrictSchema):
@@ -45,12 +36,6 @@ class JobResult(Schema):
 @blp.response(200, JobResult)
 def run_job(_, name):
     """Staff (their community) or admin (every community): run a job now."""
-    if name not in JOBS:
-        raise NotFound(f"no job named {name}", details={"jobs": sorted(JOBS)})
-    who = actor()
-    as_of = body().get("as_of")
-    if as_of and settings().production and clock.parse_instant(as_of) > clock.now():
-        # a job run "in 2030" would mark every coming booking a no-show
-        raise Invalid("a job cannot run in the future", details={"as_of": ["not after now"]})
-    # who may run it (staff for their community, admin for all) is the service's rule
-    return call(JOBS[name], "run_job", who, name, as_of)
+    if name not in RUNNABLE:
+        raise NotFound(f"no job named {name}", details={"jobs": sorted(RUNNABLE)})
+    return call(RUNNABLE[name], "run_job", actor(), name, body().get("as_of"))

@@ -1,5 +1,5 @@
 """Sign up, sign in, sign out; the language and elder-mode switches."""
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from services.web import gateway, sessions
 from services.web.views.common import refused, see_other

@@ -3,6 +3,7 @@ and a second run for the same instant has nothing left to do."""
 import datetime as dt
 
 from services.canteen import jobs
+from shared.jobs import Run
 
 AT = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.timezone.utc)
 
@@ -47,16 +48,16 @@ class FakeStore:
 
 def test_every_past_booking_becomes_a_no_show_once_even_past_one_batch():
     store = FakeStore(jobs.BATCH + 7)
-    assert jobs.run(store, jobs.NO_SHOW, AT) == jobs.BATCH + 7
-    assert jobs.run(store, jobs.NO_SHOW, AT) == 0
+    assert jobs.mark_no_shows(store, Run(AT)) == jobs.BATCH + 7
+    assert jobs.mark_no_shows(store, Run(AT)) == 0
     assert {r["status"] for r in store.rows} == {"no_show"}
     assert store.events[0][1]["booking_id"] == "b0"
 
 
 def test_a_reminder_carries_the_pickup_code_and_goes_out_once():
     store = FakeStore(3)
-    assert jobs.run(store, jobs.PICKUP_REMINDER, AT) == 3
-    assert jobs.run(store, jobs.PICKUP_REMINDER, AT) == 0
+    assert jobs.send_pickup_reminders(store, Run(AT)) == 3
+    assert jobs.send_pickup_reminders(store, Run(AT)) == 0
     kind, event = store.events[0]
     assert kind == "reminder" and event["pickup_code"] == "ABCDEF"
     assert event["site_name"] == "初心食堂"
@@ -64,14 +65,14 @@ def test_a_reminder_carries_the_pickup_code_and_goes_out_once():
 
 def test_staff_sweep_only_their_community():
     store = FakeStore(2, community="c1")
-    assert jobs.run(store, jobs.NO_SHOW, AT, community_id="c2") == 0
-    assert jobs.run(store, jobs.NO_SHOW, AT, community_id="c1") == 2
+    assert jobs.mark_no_shows(store, Run(AT, community_id="c2")) == 0
+    assert jobs.mark_no_shows(store, Run(AT, community_id="c1")) == 2
 
 
 def test_a_reminder_found_after_the_meal_is_dropped_and_never_looked_at_again():
     store = FakeStore(jobs.BATCH + 2)
     for row in store.rows[:jobs.BATCH + 1]:
         row["ends_at"] = AT - dt.timedelta(minutes=1)
-    assert jobs.run(store, jobs.PICKUP_REMINDER, AT) == 1
+    assert jobs.send_pickup_reminders(store, Run(AT)) == 1
     assert [event["booking_id"] for _, event in store.events] == [f"b{jobs.BATCH + 1}"]
     assert all(r["reminded"] for r in store.rows)

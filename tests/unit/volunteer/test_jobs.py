@@ -2,10 +2,10 @@
 change; a request someone else changed first is skipped, not counted."""
 import datetime as dt
 
-import pytest
 
 from services.volunteer import jobs, workflow
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict
+from shared.jobs import Run
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -38,7 +38,7 @@ class FakeStore:
 def test_only_overdue_dispatches_are_escalated_back_to_submitted():
     store = FakeStore([dispatched("late", 31), dispatched("fresh", 5),
                        dispatched("urgent-late", 11, "urgent")])
-    assert jobs.escalate_overdue(store, NOW) == 2
+    assert jobs.escalate_overdue(store, Run(NOW)) == 2
     moved = {m[0]: m for m in store.moves}
     assert set(moved) == {"late", "urgent-late"}
     _, expected, entry, event_type, event, claim = moved["late"]
@@ -51,33 +51,20 @@ def test_only_overdue_dispatches_are_escalated_back_to_submitted():
 def test_a_request_changed_meanwhile_is_not_counted():
     store = FakeStore([dispatched("late", 31), dispatched("accepted-meanwhile", 40)],
                       taken={"accepted-meanwhile"})
-    assert jobs.escalate_overdue(store, NOW) == 1
+    assert jobs.escalate_overdue(store, Run(NOW)) == 1
 
 
 def test_more_overdue_dispatches_than_a_batch_are_all_escalated_in_one_run():
     store = FakeStore([dispatched(f"late-{n}", 31 + n) for n in range(25)])
-    assert jobs.escalate_overdue(store, NOW, batch=10) == 25
+    assert jobs.escalate_overdue(store, Run(NOW), batch=10) == 25
     assert store.reads == 3
 
 
 def test_a_batch_where_everything_changed_meanwhile_ends_the_run():
     late = [dispatched(f"late-{n}", 31 + n) for n in range(10)]
     store = FakeStore(late, taken={r["_id"] for r in late})
-    assert jobs.escalate_overdue(store, NOW, batch=10) == 0
+    assert jobs.escalate_overdue(store, Run(NOW), batch=10) == 0
     assert store.reads == 1
-
-
-@pytest.mark.parametrize("as_of", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+08:00",
-                                   "0001-01-01T00:00:00", "yesterday", 20261123, ["2026-11-23"]])
-def test_an_as_of_the_database_cannot_hold_is_refused_naming_it(as_of):
-    with pytest.raises(Invalid) as refused:
-        jobs.parse_as_of(as_of)
-    assert "as_of" in refused.value.details
-
-
-def test_an_as_of_at_the_edge_of_the_calendar_is_an_instant():
-    assert jobs.parse_as_of("9999-12-31T23:59:59+00:00").year == 9999
-    assert jobs.parse_as_of(None) <= dt.datetime.now(dt.timezone.utc)
 
 
 def test_an_sla_deadline_past_the_calendar_stops_at_its_last_instant():
