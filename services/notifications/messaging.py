@@ -1,10 +1,18 @@
-"""What gets said to people: templates (data in templates.json), languages, and who
-an event concerns."""
+"""What gets said to people, and to whom: templates (data in templates.json),
+languages, who an event concerns, and the inbox messages composed for them
+(``deliver``: one per recipient, in their language, with its push when they have a
+webhook). Every personal event type gets a handler in the service that calls
+``deliver``; how pushes then go out is ``delivery.py`` and ``push.py``."""
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
 
+from services.notifications import delivery
 from shared import clock
 from shared.catalogue import CATALOGUE
+from shared.mongo import new_id
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
@@ -32,6 +40,42 @@ def direct_recipients(event: dict) -> list[str]:
     if rule == "team_members":
         return list(dict.fromkeys(data.get("member_ids") or []))
     return []
+
+
+def recipients_of(event: dict, community_staff: Callable[[str], list[str]]) -> list[str]:
+    """Everyone ``event`` concerns; ``community_staff(community_id)`` answers the staff
+    of a community (the residents service knows them)."""
+    if recipients_rule(event["type"]) == "community_staff":
+        return community_staff(event["data"]["community_id"])
+    return direct_recipients(event)
+
+
+def deliver(store, event: dict, community_staff: Callable[[str], list[str]]) -> None:
+    """One message per recipient, its push (if any) in the same document; a
+    redelivery finds them there already and adds nothing."""
+    recipients = recipients_of(event, community_staff)
+    preferences = store.preferences_of(recipients)
+    store.deliver(messages_for(event, recipients, preferences, clock.now(), clock.community_tz()))
+
+
+def messages_for(event: dict, recipients: list[str], preferences: dict[str, dict],
+                 now: dt.datetime, tz: ZoneInfo) -> list[dict]:
+    """The inbox message of each recipient, in their language, with its webhook push
+    embedded when they have a webhook and did not mute the category."""
+    about = reference(event)
+    messages = []
+    for resident_id in recipients:
+        prefs = preferences[resident_id]
+        message = {"_id": new_id(), "event_id": event["event_id"],
+                   "resident_id": resident_id, "category": event["type"], "read": False,
+                   "created_at": now, "ref": about,
+                   **render(event, prefs["language"])}
+        if delivery.should_push(event["type"], prefs):
+            message["push"] = {"state": "pending", "tries": 0, "attempts": [],
+                               "community_id": delivery.push_community(prefs, event["data"]),
+                               "not_before": delivery.push_not_before(now, prefs["quiet_hours"], tz)}
+        messages.append(message)
+    return messages
 
 
 class _Blank(dict):

@@ -14,7 +14,7 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
-from services.notifications import delivery, messaging
+from services.notifications import messaging
 from services.notifications.storage import NotificationsStore
 from shared import clock
 from shared.catalogue import CATALOGUE
@@ -402,7 +402,7 @@ def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_no
     def deliver(event):  # what the service's handler does, step by step
         recipients = messaging.direct_recipients(event)
         preferences = store.preferences_of(recipients)
-        store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+        store.deliver(messaging.messages_for(event, recipients, preferences, clock.now(),
                                             clock.community_tz()))
     deliver(events[0])  # reads the preferences into the cache
     commands.names.clear()
