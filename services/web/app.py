@@ -7,7 +7,7 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 
 from services.web import gateway, i18n, sessions
@@ -69,8 +69,7 @@ def create_app() -> Flask:
 
     @app.errorhandler(gateway.SignedOut)
     def signed_out(_exc):
-        from flask import redirect, url_for
-        response = redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
+        response = make_response(sessions.sign_in_again())
         sessions.sign_out(response)
         return response
 
