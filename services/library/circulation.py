@@ -18,11 +18,11 @@ RECEIVABLE_COPY_STATES = ("in_transit", "available")
 
 
 # -- borrowing ---------------------------------------------------------------------------
-def checkout_refusal(copy: dict, resident_id: str) -> tuple[str, str, dict] | None:
+def checkout_refusal(copy: dict, resident_id: str) -> tuple[str, str, dict | None] | None:
     """Why a scanned copy cannot be lent to this resident, as ``(code, message,
     details)``: it is on the pickup shelf for someone else, or not on a shelf at all."""
     if copy["status"] == "hold_ready" and copy.get("held_for") != resident_id:
-        return "copy_held", "this copy is held for another reader", {}
+        return "copy_held", "this copy is held for another reader", None
     if copy["status"] not in ("available", "hold_ready"):
         return ("copy_unavailable", f"this copy is {copy['status'].replace('_', ' ')}",
                 {"status": copy["status"]})

@@ -129,7 +129,7 @@ class LibraryService(chassis.LinliService):
         refusal = circulation.checkout_refusal(copy, who.id)
         if refusal:
             code, message, details = refusal
-            raise Conflict(message, code=code, details=details or None)
+            raise Conflict(message, code=code, details=details)
         title = self.store.title(copy["title_id"])
         return _loan(self.store.checkout(who.id, copy, title, branch, clock.now()))
 
