@@ -55,12 +55,18 @@ def waiting_before(waiting_holds: list[dict], hold: dict) -> int:
     return sum(1 for h in waiting_holds if _place_in_line(h) < mine)
 
 
+def place_in_queue(waiting_holds: list[dict], hold: dict) -> int:
+    """1 for the first in line (also what a new hold is told when it is placed, even
+    when it takes a copy at once)."""
+    return waiting_before(waiting_holds, hold) + 1
+
+
 def position(hold: dict, waiting_holds: list[dict]) -> int | None:
     """Where a hold stands, as the reader sees it: its place in the queue while it waits
     (1 is next), 0 once a copy is its (in transit or ready), None once it ended.
     ``waiting_holds`` are the title's waiting holds (only read for a waiting hold)."""
     if hold["status"] == "waiting":
-        return waiting_before(waiting_holds, hold) + 1
+        return place_in_queue(waiting_holds, hold)
     if hold["status"] in WITH_A_COPY:
         return 0
     return None

@@ -65,7 +65,7 @@ class HoldStore:
                     self._assign(tx, copy, hold, title, now)
             tx.emit("library.hold_placed", {
                 "hold_id": hold["_id"], "resident_id": resident_id, "title_id": title["_id"],
-                "title": title["title"], "position": holds.waiting_before(waiting, hold) + 1,
+                "title": title["title"], "position": holds.place_in_queue(waiting, hold),
                 "pickup_branch_id": branch["_id"]})
             return self.holds.find_one({"_id": hold["_id"]}, session=tx.session)
 

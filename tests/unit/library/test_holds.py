@@ -56,6 +56,12 @@ def test_where_a_hold_stands(status, ahead, position):
     assert h.position(mine, ahead + [mine]) == position
 
 
+def test_a_new_hold_is_told_its_place_in_the_queue():
+    mine = hold("me", 0)
+    assert h.place_in_queue([], mine) == 1
+    assert h.place_in_queue([hold("a", -1), hold("b", -1)], mine) == 3
+
+
 @pytest.mark.parametrize("waiting, takes", [([], True), ([hold("a")], False)])
 def test_a_new_hold_looks_on_the_shelves_only_when_nobody_waits(waiting, takes):
     assert h.takes_a_copy_when_placed(waiting) is takes
