@@ -1,7 +1,7 @@
 """Shapes of what comes into and goes out of the library service."""
 from marshmallow import Schema, fields, validate
 
-from services.library import circulation
+from services.library import circulation, holds
 from shared.schemas import Id, Page, StrictSchema, Text, Whole, page_of
 
 
@@ -61,7 +61,7 @@ class NewHold(StrictSchema):
 
 
 class HoldQuery(Page):
-    status = fields.String(load_default=None, validate=validate.OneOf(circulation.HOLD_STATES))
+    status = fields.String(load_default=None, validate=validate.OneOf(holds.HOLD_STATES))
 
 
 class ImportRow(StrictSchema):
