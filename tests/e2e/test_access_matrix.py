@@ -1,5 +1,6 @@
 """The access matrix: every route x every role through the real gateway, as one
-table-driven test (issue 7, "Access matrix"; the rules are /work/shared/API.md).
+table-driven test (issue 7, "Access matrix"; the rules are in docs/api.md: "Authentication
+and roles" and the "who" column of each route).
 
 Roles (all about one world built once per module, see ``World``):
 
