@@ -4,7 +4,7 @@ import datetime as dt
 
 from nameko.rpc import RpcProxy
 
-from services.library import circulation, holds, schemas
+from services.library import circulation, desk, holds, schemas
 from services.library.jobs import schedule
 from services.library.storage import LibraryStore
 from shared import clock
@@ -39,7 +39,7 @@ def _loan(doc):
                           "returned_at": clock.local_iso(doc.get("returned_at"))})
 
 
-class LibraryService(chassis.LinliService):
+class LibraryService(desk.LendingDesk, chassis.LinliService):
     name = "library"
     store = Mongo(LibraryStore)
     jobs = schedule
@@ -118,20 +118,22 @@ class LibraryService(chassis.LinliService):
     # -- circulation ---------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def checkout(self, actor, payload):
-        """Self-checkout: the caller scanned ``code``. The loan takes the copy's own
+        """Self-checkout: the caller scanned ``code`` (or staff at the desk lend it to
+        ``resident_id``, a resident of their community). The loan takes the copy's own
         branch (its loan period and community), whatever ``branch_id`` says; an unknown
         ``branch_id`` is still 422."""
         who = Actor.of(actor)
-        data = load(schemas.Scan(), payload)
+        data = load(schemas.Checkout(), payload)
+        borrower = self._whose(who, data["resident_id"])
         copy = self._copy_field(data["code"])
         self._branch_field(data["branch_id"])
         branch = self._branch_field(copy["branch_id"], "code")
-        refusal = circulation.checkout_refusal(copy, who.id)
+        refusal = circulation.checkout_refusal(copy, borrower)
         if refusal:
             code, message, details = refusal
             raise Conflict(message, code=code, details=details)
         title = self.store.title(copy["title_id"])
-        return _loan(self.store.checkout(who.id, copy, title, branch, clock.now()))
+        return _loan(self.store.checkout(borrower, copy, title, branch, clock.now()))
 
     @rpc(expected_exceptions=EXPECTED)
     def return_copy(self, actor, payload):
@@ -265,9 +267,8 @@ class LibraryService(chassis.LinliService):
         if not resident_id or resident_id == who.id:
             return who.id
         who.require_staff()
-        if not who.is_admin:
-            resident = call(self.residents, "get_resident", resident_id)
-            who.require_manager(resident["community_id"], "not a resident of your community")
+        resident = call(self.residents, "get_resident", resident_id)  # 404 when unknown
+        who.require_manager(resident["community_id"], "not a resident of your community")
         return resident_id
 
     def _hold(self, doc):

@@ -25,10 +25,12 @@ class LibraryStore(TitleStore, LoanStore, HoldStore, Store):
         # one document a keyword: {_id: keyword, key: keyword, entries: [...]}; ``key``
         # is indexed because a range on ``_id`` walks the collection here
         "postings": [index("key")],
-        "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True)],
+        "copies": [unique("code"), index("title_id", "status"), index("loan_id", sparse=True),
+                   index("branch_id", "status")],
         "loans": [index("resident_id", "-created_at"), index("open_due", sparse=True),
                   index("due_soon_on", sparse=True), index("resident_id", "title_id"),
-                  index("community_id", "open_due"), index("community_id", "due_soon_on")],
+                  index("community_id", "open_due"), index("community_id", "due_soon_on"),
+                  index("community_id", "status", "due_date")],
         "holds": [unique("title_id", "resident_id", partialFilterExpression=ACTIVE_HOLD),
                   index("title_id", "status", "created_at"), index("resident_id", "-created_at"),
                   index("ready_expires_at", sparse=True),
@@ -150,3 +152,17 @@ class LibraryStore(TitleStore, LoanStore, HoldStore, Store):
     @staticmethod
     def _in_community(query: dict, community_id: str | None) -> dict:
         return {"community_id": community_id, **query} if community_id else query
+
+    # -- the lending desk's lists ------------------------------------------------------
+    def copies_in_transit_at(self, branch_ids, limit: int) -> list[dict]:
+        """Copies standing at these branches that must travel to a hold's pickup branch."""
+        return list(self.copies.find({"branch_id": {"$in": list(branch_ids)},
+                                      "status": "in_transit"}).limit(limit))
+
+    def holds_by_ids(self, ids) -> dict[str, dict]:
+        return {h["_id"]: h for h in self.holds.find({"_id": {"$in": list(ids)}})}
+
+    def overdue_loans_in(self, community_id: str, limit: int) -> list[dict]:
+        """The community's overdue loans, longest overdue first."""
+        return list(self.loans.find({"community_id": community_id, "status": "overdue"})
+                    .sort("due_date", 1).limit(limit))

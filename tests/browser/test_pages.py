@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import json
 import time
+import uuid
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -329,4 +330,45 @@ def test_a_new_resident_chooses_the_community_by_its_name(browser, web, place):
     options = browser.find_elements(By.CSS_SELECTOR, "#f-community_id option")
     names = {o.get_attribute("value"): o.text for o in options}
     assert names[place["community"]["id"]].startswith(place["community"]["name"])
+    assert axe_problems(browser) == []
+
+
+RESIDENT_PAGES = ("/app", "/app/canteen", "/app/canteen/bookings", "/app/library?q=书",
+                  "/app/library/loans", "/app/library/holds", "/app/volunteer", "/app/points",
+                  "/app/inbox", "/app/settings")
+CONSOLE_PAGES = ("/console", "/console/menus", "/console/counter", "/console/desk",
+                 "/console/dispatch", "/console/residents", "/console/rewards", "/console/jobs")
+
+
+def test_each_page_needs_at_most_two_gateway_calls(web, place, resident):
+    from tests.load.web import _signed_in
+    costs = {}
+    for who, pages in ((resident, RESIDENT_PAGES), (place["staff"], CONSOLE_PAGES)):
+        session = _signed_in(web, who["phone"], who["password"])
+        for path in pages:
+            answer = session.get(web + path, allow_redirects=False)
+            assert answer.status_code == 200, (path, answer.status_code)
+            costs[path] = int(answer.headers["X-Linli-Gateway-Calls"])
+    assert {path: n for path, n in costs.items() if n > 2} == {}
+    assert costs["/app/canteen"] >= 1  # the count is real: the menus come from the gateway
+
+
+def test_staff_lend_a_book_at_the_desk_to_a_reader_found_by_phone(browser, web, api, place):
+    staff = place["staff"]
+    reader = api.resident(place["community"]["id"], name="孙大爷", birth_date="1946-10-01")
+    code = "DESK-" + uuid.uuid4().hex[:8].upper()
+    title = api.post("/api/v1/library/titles", {"title": "红岩", "author": "罗广斌",
+                                                "tags": ["小说"]}, staff["token"]).json()
+    made = api.post("/api/v1/library/copies", {"title_id": title["id"], "code": code,
+                                               "branch_id": place["branch"]["id"]}, staff["token"])
+    assert made.status_code == 201, made.text
+    sign_in(browser, web, staff["phone"], staff["password"], then="/console/desk")
+    assert browser.find_element(By.ID, "overdue")  # the desk's lists are on the page
+    browser.find_element(By.ID, "f-phone-loans").send_keys(reader["phone"])
+    browser.find_element(By.ID, "f-code-loans").send_keys(code)
+    submit(browser, "form[action$='/desk/loans'] button.primary")
+    assert f"{code}" in browser.find_element(By.CSS_SELECTOR, "p.done").text
+    assert "孙大爷" in browser.find_element(By.CSS_SELECTOR, "p.done").text
+    loans = api.get("/api/v1/library/loans", reader["token"]).json()["items"]
+    assert [loan["copy_code"] for loan in loans] == [code]
     assert axe_problems(browser) == []
