@@ -48,6 +48,11 @@ def caring_lunch_applies(groups, meal: str, had_caring_lunch_that_day: bool) -> 
             and bool(CARING_GROUPS.intersection(groups or ())))
 
 
+def caring_lunch_could_apply(groups, meal: str) -> bool:
+    """Whether the day's earlier caring lunches matter at all (worth a read)."""
+    return caring_lunch_applies(groups, meal, had_caring_lunch_that_day=False)
+
+
 def elder_total_fen(list_total_fen: int, discount_percent: int) -> int:
     return round_half_up(list_total_fen * (100 - discount_percent), 100)
 
