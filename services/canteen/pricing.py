@@ -20,7 +20,6 @@ import datetime as dt
 from shared.clock import age_on
 from shared.errors import Invalid
 
-RULES = ("standard", "elder", "caring_lunch")
 ELDER_AGE = 60
 CARING_GROUPS = frozenset({"sanitation_worker", "delivery_rider", "property_staff"})
 DEFAULT_CARING_LUNCH_PRICE_FEN = 990

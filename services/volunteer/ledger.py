@@ -7,7 +7,6 @@ zero. A credit for a request and volunteer exists once; a wrong one is undone by
 reverse transfer, never by editing."""
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
-KINDS = ("credit", "grant", "redemption", "reversal")
 # The pool's balance is kept in this many counters (summed when read): every credit and
 # redemption of a community touches its pool, and one document would serialise them.
 POOL_SHARDS = 8
