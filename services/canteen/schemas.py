@@ -216,6 +216,7 @@ class KitchenMeal(Schema):
 
 class Kitchen(Schema):
     site_id = fields.String()
+    site_name = fields.String()
     date = fields.String()
     meals = fields.List(fields.Nested(KitchenMeal))
 

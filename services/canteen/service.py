@@ -28,6 +28,7 @@ from shared.service import bootstrap
 bootstrap("canteen")
 
 MAX_MENU_DAYS = 62
+MAX_SITES_A_PAGE = 50  # a community runs a few canteens, not fifty
 kitchen_out = schemas.Kitchen()
 
 
@@ -223,10 +224,25 @@ class CanteenService(chassis.LinliService):
         who.require_manager(site["community_id"],
                             "only staff of this site's community see its kitchen")
         day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
+        return self._kitchen_of(site, day)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def kitchens(self, actor, community_id, date):
+        """Staff: the kitchen of every site of their community on one day (the console's
+        morning page), each ``{site_id, site_name, date, meals}``."""
+        who = Actor.of(actor).require_staff()
+        who.require_manager(community_id, "only staff of this community see its kitchens")
+        day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
+        sites, _ = self.store.list_sites(community_id, MAX_SITES_A_PAGE, None)
+        return [self._kitchen_of(site, day) for site in sites]
+
+    def _kitchen_of(self, site, day):
+        site_id = site["_id"]
         meals = rules.kitchen_day(self.store.bookings_of_day(site_id, day),
                                   self.store.menus_between(site_id, day, day),
                                   self.store.checkout_lines_of_day(site_id, day))
-        return kitchen_out.dump({"site_id": site_id, "date": day, "meals": meals})
+        return kitchen_out.dump({"site_id": site_id, "site_name": site["name"], "date": day,
+                                 "meals": meals})
 
     # -- the diners' projection ----------------------------------------------------------
     @handles("residents.resident_registered")

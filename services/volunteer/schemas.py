@@ -141,6 +141,7 @@ class Request(Schema):
     team_name = fields.String(allow_none=True)
     dispatched_at = fields.String(allow_none=True)
     sla_due_at = fields.String(allow_none=True)
+    escalations = fields.Integer(load_default=0)  # times the SLA passed unaccepted
     hours = fields.Float(allow_none=True)
     volunteer_ids = fields.List(fields.String())
     rating = fields.Integer(allow_none=True)

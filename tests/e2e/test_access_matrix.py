@@ -171,6 +171,7 @@ ROWS = [
         json=lambda w, r, f: {"name": f"矩阵书屋-{uuid.uuid4().hex[:4]}", "community_id": w.a,
                               "kind": "book_house"}),
     Row("GET", f"{L}/desk", every(200, MANAGERS), query=lambda w: {"community_id": w.a}),
+    Row("GET", f"{A1}/console/today", every(200, MANAGERS), query=lambda w: {"community_id": w.a}),
     Row("GET", f"{L}/titles", every(200), query=lambda w: {"q": "矩阵"}),
     # the catalogue is district-wide: any staff adds titles
     Row("POST", f"{L}/titles", every(201, ("staff", "other_staff", "admin")),

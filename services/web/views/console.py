@@ -34,12 +34,11 @@ def _current_meal() -> str:
 @bp.get("")
 @staff_only
 def today_page():
-    day = today().isoformat()
-    sites = _sites()
-    kitchens = [(site, gateway.get(f"/canteen/sites/{site['id']}/kitchen/{day}").body or {})
-                for site in sites]
-    waiting = gateway.get("/volunteer/requests", params={"status": "submitted"}).items()
-    return render_template("console/today.html", day=day, kitchens=kitchens, waiting=waiting)
+    """The community's day in one gateway call: kitchens, help waiting, the desk."""
+    day = gateway.get("/console/today").body or {}
+    return render_template("console/today.html", day=day.get("date", today().isoformat()),
+                           kitchens=day.get("kitchens", []),
+                           waiting=day.get("waiting_requests", []), desk=day.get("desk") or {})
 
 
 # -- menus ---------------------------------------------------------------------------
