@@ -102,9 +102,11 @@ class NotificationsService(chassis.LinliService):
                                                  clock.community_tz()))
 
     def recipients_of(self, event):
-        if messaging.recipients_rule(event["type"]) == "community_staff":
-            return bounded.call(self.residents, "community_staff", event["data"]["community_id"])
-        return messaging.direct_recipients(event)
+        named = messaging.direct_recipients(event)
+        if messaging.recipients_rule(event["type"]) in messaging.WITH_COMMUNITY_STAFF:
+            staff = bounded.call(self.residents, "community_staff", event["data"]["community_id"])
+            return list(dict.fromkeys([*named, *staff]))
+        return named
 
 
 def _handler_for(event_type):
