@@ -36,9 +36,10 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
     rooms = [expect(api.post("/facilities/rooms", {**room, "community_id": community_id},
                              staff_token)) for room in ROOMS]
-    for speaker in SPEAKERS:
-        expect(api.post("/facilities/equipment", {**speaker, "community_id": community_id},
-                        staff_token), 201, 409)
+    for speaker in SPEAKERS:  # codes are unique district-wide: the community's mark on each
+        code = f"{speaker['code']}-{community_id[:4].upper()}"
+        expect(api.post("/facilities/equipment", {**speaker, "code": code,
+                                                  "community_id": community_id}, staff_token))
     tomorrow = clock.today_local() + dt.timedelta(days=1)
     for token, (room, hour, minutes, purpose) in zip(resident_tokens, BOOKINGS):
         start = _at(tomorrow, hour)
