@@ -3,20 +3,9 @@ and ``POST /admin/jobs/{name}`` pass their own). Each booking or loan is claimed
 conditional update inside ``storage``, so N replicas never act twice and a second run
 for the same ``as_of`` processes nothing."""
 from services.facilities import events
-from shared.jobs import Run, Schedule
+from shared.jobs import Run, Schedule, batches
 
 schedule = Schedule("facilities")
-BATCH = 500
-
-
-def _batches(find):
-    """Batches from ``find(limit)`` until one comes back short: every item of a batch
-    is claimed (by us or by another replica), so the next batch holds new ones."""
-    while True:
-        batch = find(BATCH)
-        yield from batch
-        if len(batch) < BATCH:
-            return
 
 
 @schedule.job("facilities-no-show", every="facilities_sweep_seconds")
@@ -24,7 +13,7 @@ def release_no_shows(store, run: Run) -> int:
     """Bookings not checked in 15 minutes after their start become ``no_show``; their
     time is free again at once (a neighbour may walk in)."""
     processed = 0
-    for booking in _batches(lambda limit: store.due_no_shows(run.as_of, run.community_id, limit)):
+    for booking in batches(lambda limit: store.due_no_shows(run.as_of, run.community_id, limit)):
         if store.release_booking(booking, "no_show", {"no_show_marked_at": run.as_of}, {},
                                  "facilities.room_no_show", events.booking_event(booking)):
             processed += 1
@@ -36,7 +25,7 @@ def mark_overdue_loans(store, run: Run) -> int:
     """Loans still out at the end of their allowed window become ``overdue``: the
     borrower is told and may borrow nothing until it is back."""
     processed = 0
-    for loan in _batches(lambda limit: store.due_loans(run.as_of, run.community_id, limit)):
+    for loan in batches(lambda limit: store.due_loans(run.as_of, run.community_id, limit)):
         if store.mark_overdue(loan, run.as_of, events.loan_event(loan)):
             processed += 1
     return processed

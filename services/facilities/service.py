@@ -364,6 +364,13 @@ class FacilitiesService(chassis.LinliService):
         Actor.of(actor)
         return _item(found(self.store.item_by_code(code), "item"))
 
+    def _item_coded(self, code):
+        """The item a body names by its label code; 422 naming ``code`` when none has it."""
+        item = self.store.item_by_code(code)
+        if item is None:
+            raise Invalid("no item has this code", details={"code": ["unknown code"]})
+        return item
+
     @rpc(expected_exceptions=EXPECTED)
     def borrow(self, actor, payload):
         """Borrow an item by its code, accepting its rules. Only inside today's allowed
@@ -371,9 +378,7 @@ class FacilitiesService(chassis.LinliService):
         already or overdue: 409 ``patron_blocked``."""
         who = Actor.of(actor)
         data = load(schemas.NewLoan(), payload)
-        item = self.store.item_by_code(data["code"])
-        if item is None:
-            raise Invalid("no item has this code", details={"code": ["unknown code"]})
+        item = self._item_coded(data["code"])
         now = clock.now()
         due = lending.due_at(item["rules"]["allowed"], now)
         if due is None:
@@ -401,9 +406,7 @@ class FacilitiesService(chassis.LinliService):
         it in ``maintenance``. Not on loan: 409 ``not_on_loan``."""
         who = Actor.of(actor)
         data = load(schemas.Return(), payload)
-        item = self.store.item_by_code(data["code"])
-        if item is None:
-            raise Invalid("no item has this code", details={"code": ["unknown code"]})
+        item = self._item_coded(data["code"])
         if not item.get("loan_id"):
             raise Conflict("this item is not on loan", code="not_on_loan")
         loan = self.store.loan(item["loan_id"])
@@ -452,9 +455,7 @@ class FacilitiesService(chassis.LinliService):
         the community's staff are told."""
         who = Actor.of(actor)
         data = load(schemas.NewComplaint(), payload)
-        item = self.store.item_by_code(data["code"])
-        if item is None:
-            raise Invalid("no item has this code", details={"code": ["unknown code"]})
+        item = self._item_coded(data["code"])
         now = clock.now()
         at = clock.as_utc(data["at"]) if data["at"] else now
         if at > now + dt.timedelta(minutes=5):
