@@ -59,7 +59,6 @@ class NewRoomBooking(StrictSchema):
 class RoomBookingQuery(Page):
     room_id = Id(load_default=None)
     date = Day(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(rooms.STATUSES))
 
 
 class DoorCode(StrictSchema):

@@ -304,8 +304,6 @@ class FacilitiesService(chassis.LinliService):
             if "room_id" not in filters:
                 raise Invalid("name the room", details={"room_id": ["required with date"]})
             filters["days"] = data["date"].isoformat()
-        if data["status"]:
-            filters["status"] = data["status"]
         docs, next_cursor = self.store.list_bookings(filters, data["limit"], data["cursor"])
         return _page(docs, next_cursor, _booking)
 
