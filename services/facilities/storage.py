@@ -63,6 +63,9 @@ class FacilitiesStore(Store):
         "room_cells": [index("until", expireAfterSeconds=CELL_KEEP_SECONDS)],
         "room_bookings": [
             index("resident_id", *NEWEST),
+            # a resident's bookings of one room (the door's page), on one day
+            index("resident_id", "room_id", *NEWEST),
+            index("resident_id", "room_id", "days", *NEWEST),
             index("room_id", *NEWEST),
             index("room_id", "days", *NEWEST),
             index("room_id", "days", "active"),

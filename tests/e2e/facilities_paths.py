@@ -41,6 +41,8 @@ def facilities_paths(api, community, staff, resident):
     _pages(api, f"{F}/rooms", resident["token"])
     _pages(api, f"{F}/rooms", staff["token"], kind="reading", community_id=community["id"])
     _pages(api, f"{F}/room-bookings", resident["token"])
+    _pages(api, f"{F}/room-bookings", resident["token"], room_id=room["id"])
+    _pages(api, f"{F}/room-bookings", resident["token"], room_id=room["id"], date=day.isoformat())
     _pages(api, f"{F}/room-bookings", staff["token"], room_id=room["id"], date=day.isoformat())
     _ok(api.get(f"{F}/doors/{room['door_code']}", resident["token"]))
 
