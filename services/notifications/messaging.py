@@ -25,6 +25,9 @@ MEALS_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 CATEGORIES_ZH = {"elderly_care": "助老", "repair": "维修", "escort": "陪同就医",
                  "cleaning": "清洁", "tutoring": "辅导", "companionship": "陪伴",
                  "other": "其他"}
+CONDITIONS_ZH = {"ok": "完好", "damaged": "损坏（已送修）"}
+# Rules that name the community's staff, whom the service looks up (residents RPC)
+WITH_COMMUNITY_STAFF = {"community_staff", "resident_and_community_staff"}
 
 
 def recipients_rule(event_type: str) -> str | None:
@@ -35,7 +38,7 @@ def recipients_rule(event_type: str) -> str | None:
 def direct_recipients(event: dict) -> list[str]:
     """Recipients named in the event itself (``community_staff`` needs a lookup)."""
     data, rule = event["data"], recipients_rule(event["type"])
-    if rule == "resident":
+    if rule in ("resident", "resident_and_community_staff"):
         return [data["resident_id"]] if data.get("resident_id") else []
     if rule == "team_members":
         return list(dict.fromkeys(data.get("member_ids") or []))
@@ -45,9 +48,11 @@ def direct_recipients(event: dict) -> list[str]:
 def recipients_of(event: dict, community_staff: Callable[[str], list[str]]) -> list[str]:
     """Everyone ``event`` concerns; ``community_staff(community_id)`` answers the staff
     of a community (the residents service knows them)."""
-    if recipients_rule(event["type"]) == "community_staff":
-        return community_staff(event["data"]["community_id"])
-    return direct_recipients(event)
+    named = direct_recipients(event)
+    if recipients_rule(event["type"]) in WITH_COMMUNITY_STAFF:
+        staff = community_staff(event["data"]["community_id"])
+        return list(dict.fromkeys([*named, *staff]))
+    return named
 
 
 def deliver(store, event: dict, community_staff: Callable[[str], list[str]]) -> None:
@@ -90,6 +95,7 @@ def render(event: dict, language: str) -> dict:
     values = _Blank(event["data"])
     values["meal_zh"] = MEALS_ZH.get(values.get("meal"), values.get("meal", ""))
     values["category_zh"] = CATEGORIES_ZH.get(values.get("category"), values.get("category", ""))
+    values["condition_zh"] = CONDITIONS_ZH.get(values.get("condition"), values.get("condition", ""))
     if isinstance(values.get("total_fen"), int):
         values["total_yuan"] = f"{values['total_fen'] / 100:.2f}"
     if values.get("expires_at"):

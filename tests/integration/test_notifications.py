@@ -61,6 +61,9 @@ def test_each_event_type_reaches_the_right_people_once_in_their_language(api, pe
     if rule == "community_staff":
         readers = [people["staff_zh"], people["staff_en"]]
         data = {"community_id": people["community"]["id"]}
+    elif rule == "resident_and_community_staff":
+        readers = [people["zh"], people["staff_zh"], people["staff_en"]]
+        data = {"resident_id": people["zh"]["id"], "community_id": people["community"]["id"]}
     elif rule == "team_members":
         readers = [people["zh"], people["en"]]
         data = {"member_ids": [people["zh"]["id"], people["en"]["id"]]}
