@@ -231,6 +231,8 @@ class CanteenService(chassis.LinliService):
         """Staff: the kitchen of every site of their community on one day (the console's
         morning page), each ``{site_id, site_name, date, meals}``."""
         who = Actor.of(actor).require_staff()
+        if community_id is None:  # an admin belongs to no community: name one
+            raise Invalid("which community?", details={"community_id": ["required for admins"]})
         who.require_manager(community_id, "only staff of this community see its kitchens")
         day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
         sites, _ = self.store.list_sites(community_id, MAX_SITES_A_PAGE, None)

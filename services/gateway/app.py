@@ -54,8 +54,9 @@ def create_app() -> Flask:
         sent = request.headers.get("X-Request-Id", "")
         g.request_id = sent if _REQUEST_ID.match(sent) else new_request_id()
         set_request_id(g.request_id)
-        if request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
-            web.caller()  # 401 before anything else
+        if request.path.startswith("/api/") and ((request.method, request.path) not in PUBLIC
+                                                 or request.headers.get("Authorization")):
+            web.caller()  # 401 before anything else (on a public route: for a bad token)
         return idempotency.before_request()
 
     @app.after_request

@@ -8,7 +8,7 @@ import datetime as dt
 from services.library import circulation
 from shared import clock
 from shared.auth import Actor
-from shared.errors import EXPECTED
+from shared.errors import EXPECTED, Invalid
 from shared.rpc import call, rpc
 
 DESK_LIST_LIMIT = 100
@@ -21,6 +21,8 @@ class LendingDesk:
         overdue_loans}``, each at most ``DESK_LIST_LIMIT`` long."""
         who = Actor.of(actor).require_staff()
         community_id = who.in_community(community_id)
+        if community_id is None:  # an admin belongs to no community: name one
+            raise Invalid("which community?", details={"community_id": ["required for admins"]})
         who.require_manager(community_id)
         branches = {b["_id"]: b for b in self.store.list_branches(community_id)}
         copies = self.store.copies_in_transit_at(branches, DESK_LIST_LIMIT)

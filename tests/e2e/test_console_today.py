@@ -36,3 +36,4 @@ def test_only_staff_of_the_community_get_its_day(api):
     assert api.get(f"/api/v1/console/today?community_id={site.community['id']}",
                    other.token).status_code == 403
     assert api.get("/api/v1/console/today?date=yesterday", site.token).status_code == 422
+    assert api.get("/api/v1/console/today", api.admin()).status_code == 422  # name a community

@@ -47,6 +47,7 @@ def test_only_staff_of_the_community_see_its_desk(api):
     assert mine.status_code == 403
     admin = api.get(f"{L}/desk?community_id={site.community['id']}", api.admin())
     assert admin.status_code == 200 and admin.json()["community_id"] == site.community["id"]
+    assert api.get(f"{L}/desk", api.admin()).status_code == 422   # whose desk? name one
 
 
 def test_staff_lend_a_copy_to_a_resident_of_their_community_at_the_desk(api):

@@ -16,8 +16,14 @@ SITE = {"_id": "s1", "name": "初心食堂", "community_id": "c1", "elder_discou
         "caring_lunch_price_fen": 990, "created_at": dt.datetime(2026, 11, 1)}
 DAY = dt.date(2030, 1, 2)
 DISHES = [{"name": "红烧肉", "tags": ["meat"], "price_fen": 1500}]
-RIDER = Actor(id="r1", role="resident", community_id="c1").assertion()
-STAFF = Actor(id="s1", role="staff", community_id="c1").assertion()
+RIDER = STAFF = None  # signed in each test (another test may change the secret first)
+
+
+@pytest.fixture(autouse=True)
+def signed_callers():
+    global RIDER, STAFF
+    RIDER = Actor(id="r1", role="resident", community_id="c1").assertion()
+    STAFF = Actor(id="s1", role="staff", community_id="c1").assertion()
 
 
 class Reply:
