@@ -16,7 +16,9 @@ NOT_PERSONAL = {"residents.resident_updated", "canteen.menu_published"}
 MEALS_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 CATEGORIES_ZH = {"elderly_care": "助老", "repair": "维修", "escort": "陪同就医",
                  "cleaning": "清洁", "tutoring": "辅导", "companionship": "陪伴",
-                 "other": "其他"}
+                 "other": "其他", "culture": "文化", "hardship": "困难帮扶", "safety": "安全",
+                 "health": "健康", "childcare": "儿童照护"}
+ROUTES = {"volunteer_request": ("志愿服务", "volunteer request"), "wish": ("微心愿", "wish")}
 
 
 def recipients_rule(event_type: str) -> str | None:
@@ -46,6 +48,7 @@ def render(event: dict, language: str) -> dict:
     values = _Blank(event["data"])
     values["meal_zh"] = MEALS_ZH.get(values.get("meal"), values.get("meal", ""))
     values["category_zh"] = CATEGORIES_ZH.get(values.get("category"), values.get("category", ""))
+    values["to_zh"], values["to_en"] = ROUTES.get(values.get("to"), (values.get("to", ""),) * 2)
     if isinstance(values.get("total_fen"), int):
         values["total_yuan"] = f"{values['total_fen'] / 100:.2f}"
     if values.get("expires_at"):
@@ -58,7 +61,7 @@ def reference(event: dict) -> dict:
     """What the message is about: ``{type, id}`` of the resource in the event."""
     data = event["data"]
     for key in ("booking_id", "loan_id", "hold_id", "request_id", "redemption_id",
-                "transfer_id", "resident_id"):
+                "transfer_id", "need_id", "wish_id", "resident_id"):
         if data.get(key):
             return {"type": key[:-3], "id": data[key]}
     return {"type": event["type"], "id": event["event_id"]}
