@@ -1,5 +1,7 @@
 """The needs list and the micro-wish wall through the gateway: every route, rule and
 status of the contract, the privacy of the wall, and the messages people get."""
+import datetime as dt
+
 import pytest
 
 from tests.e2e.needs_helpers import (N, W, categories, community_with_staff, open_wish,
@@ -336,3 +338,30 @@ def test_the_wall_is_per_community(api):
     assert [w["id"] for w in ok(api.get(f"{W}?community_id={community['id']}",
                                         api.admin()))["items"]] == [wish["id"]]
     assert api.get(W).status_code == 401
+
+
+def test_a_claim_not_fulfilled_in_time_goes_back_on_the_wall_by_the_job(api):
+    community, staff = community_with_staff(api)
+    resident = wisher(api, community["id"])
+    wish = open_wish(api, staff, resident)
+    claimer = api.resident(community["id"])
+    claimed = ok(step(api, wish["id"], "claim", claimer["token"]))
+    due = dt.datetime.fromisoformat(claimed["claimed_at"]) + dt.timedelta(days=14)
+
+    def run(at, token):
+        return ok(api.post("/api/v1/admin/jobs/needs-claim-expiry", {"as_of": at.isoformat()},
+                           token))["processed"]
+
+    assert run(due - dt.timedelta(minutes=1), staff["token"]) == 0
+    _, other_staff = community_with_staff(api)
+    assert run(due + dt.timedelta(minutes=1), other_staff["token"]) == 0
+    assert ok(api.get(f"{W}/{wish['id']}", claimer["token"]))["status"] == "claimed"
+    assert run(due + dt.timedelta(minutes=1), staff["token"]) == 1
+    assert run(due + dt.timedelta(minutes=1), staff["token"]) == 0
+    back = ok(api.get(f"{W}/{wish['id']}", staff["token"]))
+    assert back["status"] == "open" and back["claimer"] is None
+    assert step(api, wish["id"], "fulfil", claimer["token"], {"note": "x"}).status_code == 409
+    assert api.post("/api/v1/admin/jobs/needs-claim-expiry", {},
+                    resident["token"]).status_code == 403
+    eventually(lambda: "needs.wish_unclaimed" in categories(api, resident["token"]))
+    ok(step(api, wish["id"], "claim", api.resident(community["id"])["token"]))
