@@ -365,3 +365,18 @@ def test_a_claim_not_fulfilled_in_time_goes_back_on_the_wall_by_the_job(api):
                     resident["token"]).status_code == 403
     eventually(lambda: "needs.wish_unclaimed" in categories(api, resident["token"]))
     ok(step(api, wish["id"], "claim", api.resident(community["id"])["token"]))
+
+
+def test_demo_data_reads_like_a_community_and_walks_every_step(api):
+    from services.needs import demo
+    from tests.e2e.test_canteen import _DemoApi
+    community, staff = community_with_staff(api)
+    people = [api.resident(community["id"], name=n) for n in ("王秀英", "张建国", "李娜", "陈志强", "赵敏")]
+    demo.load(_DemoApi(api), community["id"], staff["token"], [p["token"] for p in people])
+    needs = ok(api.get(N, staff["token"]))["items"]
+    assert {n["status"] for n in needs} == {"open", "routed", "resolved", "closed"}
+    assert any("楼梯灯" in n["description"] and n["category"] == "safety" for n in needs)
+    wishes = ok(api.get(W, staff["token"]))["items"]
+    assert {w["title"] for w in wishes} >= {"给上三年级的孩子买一个新书包", "想要一盏护眼台灯"}
+    assert {w["status"] for w in wishes} == {"pending_review", "open", "closed"}
+    eventually(lambda: ok(api.get(f"{P}/me", people[3]["token"]))["balance"] == 10)
