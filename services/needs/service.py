@@ -111,6 +111,8 @@ class NeedsService(chassis.LinliService):
         who = Actor.of(actor).require_staff()
         data = load(schemas.SummaryQuery(), query)
         community_id = who.in_community(data["community_id"])
+        if not community_id:
+            raise Invalid("which community?", details={"community_id": ["required for admins"]})
         who.require_manager(community_id)
         return {"community_id": community_id,
                 **needlist.summary(self.store.need_rows(community_id))}
@@ -138,16 +140,21 @@ class NeedsService(chassis.LinliService):
         if not self.store.hold_for_routing(need_id):
             raise Conflict("this need is being routed or was routed already",
                            code="illegal_transition")
+        as_resident = Actor(need["resident_id"], "resident", need["community_id"]).assertion()
         try:
-            request = call(self.volunteer, "submit_request",
-                           Actor(need["resident_id"], "resident", need["community_id"]).assertion(),
+            request = call(self.volunteer, "submit_request", as_resident,
                            needlist.volunteer_request_for(need, wall.home_address(resident)))
         except Exception:
             self.store.release_routing(need_id)
             raise
         ref = {"type": "volunteer_request", "id": request["id"]}
-        return _need(self.store.route_need(need, ref, _need_event(
-            need, to="volunteer_request", ref_id=request["id"])))
+        try:
+            return _need(self.store.route_need(need, ref, _need_event(
+                need, to="volunteer_request", ref_id=request["id"])))
+        except Conflict:  # closed by staff meanwhile: withdraw the request made for it
+            call(self.volunteer, "cancel", as_resident, request["id"],
+                 {"reason": "the need was closed meanwhile"})
+            raise
 
     @rpc(expected_exceptions=EXPECTED)
     def close_need(self, actor, need_id, payload):

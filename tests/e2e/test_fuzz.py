@@ -131,6 +131,12 @@ def world(api):
     ids.update(team_id=[team["id"]], request_id=[request["id"]], transfer_id=[grant["id"]],
                redemption_id=[redemption["id"]])
 
+    need = _ok(api.post("/api/v1/needs", {"category": "safety", "description": "楼道灯坏了",
+                                          "source": "app"}, r))
+    wish = _ok(api.post("/api/v1/wishes", {"title": "书包", "description": "孩子的书包坏了"}, r))
+    _ok(api.post(f"/api/v1/wishes/{wish['id']}/approve", {}, s))
+    ids.update(need_id=[need["id"]], wish_id=[wish["id"]])
+
     inbox = _ok(api.get("/api/v1/notifications", r))
     ids["message_id"] = [m["id"] for m in inbox["items"][:3]] or ["none"]
     return {"tokens": tokens, "ids": ids}
