@@ -1,7 +1,8 @@
 """The needs list as plain rules: what a need is, who records it, where it goes.
 
 ``open -> routed -> resolved``; staff may close a need that is ``open`` or ``routed``
-with a resolution. A routed need points at what was made of it (``ref``): a
+with a resolution; a routed need is ``open`` again when its request is cancelled or its
+wish rejected. A routed need points at what was made of it (``ref``): a
 volunteer request submitted on the resident's behalf, or a wish of that resident on
 the wall; it becomes ``resolved`` by itself when that request is closed or that wish
 fulfilled. Storage enforces each step with a conditional update on the status read
@@ -18,6 +19,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "route": (("open",), "routed"),
     "resolve": (("routed",), "resolved"),
     "close": (("open", "routed"), "closed"),
+    # what it was routed to came to nothing (the request cancelled, the wish rejected)
+    "reopen": (("routed",), "open"),
 }
 
 # The volunteer request a need becomes: the nearest of the volunteer categories.
@@ -39,7 +42,8 @@ def next_status(status: str, action: str) -> str:
 
 
 def _past(action: str) -> str:
-    return {"route": "routed", "resolve": "resolved", "close": "closed"}[action]
+    return {"route": "routed", "resolve": "resolved", "close": "closed",
+            "reopen": "reopened"}[action]
 
 
 def source_problem(recorded_by_staff: bool, source: str) -> str | None:

@@ -177,6 +177,14 @@ class NeedsService(chassis.LinliService):
                 tx, need, lambda doc: _need_event(doc, ref_type="volunteer_request",
                                                   ref_id=doc["ref_id"])))
 
+    @handles("volunteer.request_cancelled")
+    def on_request_cancelled(self, event):
+        """A need routed to this volunteer request is open again (once per event)."""
+        need = self.store.need_routed_to(event["data"]["request_id"])
+        if need:
+            self.store.run_once(event, "reopen-need",
+                                lambda tx: self.store.reopen_need(tx, need))
+
     # -- the wish wall -----------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def post_wish(self, actor, payload):
@@ -244,7 +252,8 @@ class NeedsService(chassis.LinliService):
         data = load(schemas.RejectWish(), payload)
         return _wish(self.store.move_wish(
             wish, "reject", {"reject_reason": data["reason"], "rejected_by": who.id},
-            "needs.wish_rejected", lambda doc: _wish_event(doc, reason=data["reason"])), who)
+            "needs.wish_rejected", lambda doc: _wish_event(doc, reason=data["reason"]),
+            then=self._reopen_need_of), who)
 
     @rpc(expected_exceptions=EXPECTED)
     def claim_wish(self, actor, wish_id):
@@ -356,9 +365,16 @@ class NeedsService(chassis.LinliService):
                            code="illegal_transition", details={"status": wish["status"]})
         return who, wish
 
+    def _need_of(self, wish):
+        return self.store.need(wish["need_id"]) if wish.get("need_id") else None
+
+    def _reopen_need_of(self, tx, wish):
+        need = self._need_of(wish)
+        if need:
+            self.store.reopen_need(tx, need)
+
     def _resolve_need_of(self, tx, wish):
-        if wish.get("need_id"):
-            need = self.store.need(wish["need_id"])
-            if need:
-                self.store.resolve_need(tx, need, lambda doc: _need_event(
-                    doc, ref_type="wish", ref_id=wish["_id"]))
+        need = self._need_of(wish)
+        if need:
+            self.store.resolve_need(tx, need, lambda doc: _need_event(
+                doc, ref_type="wish", ref_id=wish["_id"]))

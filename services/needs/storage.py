@@ -117,6 +117,17 @@ class NeedsStore(Store):
         tx.emit("needs.need_resolved", event_of(doc))
         return doc
 
+    def reopen_need(self, tx, need: dict) -> dict | None:
+        """In ``tx``: a routed need is ``open`` again, what it was routed to kept in
+        ``earlier_refs``; None when it is not routed any more."""
+        try:
+            doc = self._move_need(tx, need["_id"], "reopen", "routed", {"ref": None, "ref_id": None})
+        except Conflict:
+            return None
+        self.needs.update_one({"_id": need["_id"]}, {"$push": {"earlier_refs": need["ref"]}},
+                              session=tx.session)
+        return doc
+
     def close_need(self, need: dict, changes: dict, event_of) -> dict:
         def write(tx):
             doc = self._move_need(tx, need["_id"], "close", need["status"], changes)

@@ -119,3 +119,21 @@ def test_a_need_routed_to_a_volunteer_request_is_resolved_when_that_request_clos
     eventually(lambda: {"needs.need_routed", "needs.need_resolved"}
                <= set(categories(api, resident["token"])))
     assert_ledger_balanced(api)
+
+
+def test_a_need_is_open_again_when_its_request_is_cancelled_or_its_wish_rejected(api):
+    community, staff = community_with_staff(api)
+    resident = wisher(api, community["id"])
+    need = record(api, resident, category="health", description="想找人陪同去医院复查")
+    request_id = ok(api.post(f"{N}/{need['id']}/route", {"to": "volunteer_request"},
+                             staff["token"]))["ref"]["id"]
+    ok(act(api, request_id, "cancel", resident["token"], {"reason": "儿子回来了，能陪我去"}))
+    reopened = eventually(lambda: (lambda n: n if n["status"] == "open" else None)(
+        ok(api.get(f"{N}/{need['id']}", staff["token"]))))
+    assert reopened["ref"] is None
+
+    wish_id = ok(api.post(f"{N}/{need['id']}/route", {"to": "wish"}, staff["token"]))["ref"]["id"]
+    ok(step(api, wish_id, "reject", staff["token"], {"reason": "请走志愿服务"}))
+    assert ok(api.get(f"{N}/{need['id']}", staff["token"]))["status"] == "open"
+    closed = ok(api.post(f"{N}/{need['id']}/close", {"resolution": "家属陪同"}, staff["token"]))
+    assert closed["status"] == "closed"

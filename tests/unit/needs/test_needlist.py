@@ -10,6 +10,7 @@ ALLOWED = [
     ("routed", "resolve", "resolved"),
     ("open", "close", "closed"),
     ("routed", "close", "closed"),
+    ("routed", "reopen", "open"),
 ]
 
 
