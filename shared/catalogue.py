@@ -148,6 +148,11 @@ CATALOGUE: dict[str, dict] = {
         "fields": ["need_id", "resident_id", "community_id", "category", "resolution"],
         "about": "Staff closed a need with a resolution.",
     },
+    "needs.wish_submitted": {
+        "fields": ["wish_id", "resident_id", "community_id", "title"],
+        "about": "A wish was posted and waits for review (the community's staff are told; "
+                 "resident_id: the wisher).",
+    },
     "needs.wish_approved": {
         "fields": ["wish_id", "resident_id", "community_id", "title", "points"],
         "about": "Staff approved a wish: it is on the wall (resident_id: the wisher).",

@@ -136,7 +136,7 @@ class NeedsService(chassis.LinliService):
                 "need_id": need["_id"], "posted_by": who.id})
             ref = {"type": "wish", "id": wish["_id"]}
             return _need(self.store.route_need(need, ref, _need_event(
-                need, to="wish", ref_id=wish["_id"]), wish=wish))
+                need, to="wish", ref_id=wish["_id"]), wish=wish, wish_event=_wish_event(wish)))
         if not self.store.hold_for_routing(need_id):
             raise Conflict("this need is being routed or was routed already",
                            code="illegal_transition")
@@ -193,8 +193,8 @@ class NeedsService(chassis.LinliService):
         who = Actor.of(actor)
         data = load(schemas.NewWish(), payload)
         resident = self._subject(who, data.pop("resident_id"))
-        return _wish(self.store.add_wish(new_wish(
-            {**self._wisher(resident), **data, "posted_by": who.id})), who)
+        wish = new_wish({**self._wisher(resident), **data, "posted_by": who.id})
+        return _wish(self.store.add_wish(wish, _wish_event(wish)), who)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_wishes(self, actor, query):
@@ -208,8 +208,7 @@ class NeedsService(chassis.LinliService):
             if data["status"]:
                 match["status"] = data["status"]
         else:
-            community_id = who.in_community(data["community_id"]) if not who.is_admin \
-                else data["community_id"] or who.community_id
+            community_id = who.in_community(data["community_id"])
             match = {"community_id": community_id}
             if data["status"]:
                 if data["status"] not in wall.ON_THE_WALL and not who.manages(community_id):

@@ -91,11 +91,13 @@ class NeedsStore(Store):
     def release_routing(self, need_id: str):
         self.needs.update_one({"_id": need_id}, {"$unset": {"routing_since": ""}})
 
-    def route_need(self, need: dict, ref: dict, event: dict, wish: dict | None = None) -> dict:
+    def route_need(self, need: dict, ref: dict, event: dict, wish: dict | None = None,
+                   wish_event: dict | None = None) -> dict:
         """The need becomes ``routed`` to ``ref`` (with the new wish, when it is one)."""
         def write(tx):
             if wish:
                 self.wishes.insert_one(wish, session=tx.session)
+                tx.emit("needs.wish_submitted", wish_event)
             doc = self._move_need(tx, need["_id"], "route", "open",
                                   {"ref": ref, "ref_id": ref["id"]}, unset={"routing_since": ""})
             tx.emit("needs.need_routed", event)
@@ -137,9 +139,10 @@ class NeedsStore(Store):
         return self.transaction(write)
 
     # -- wishes --------------------------------------------------------------
-    def add_wish(self, doc: dict) -> dict:
+    def add_wish(self, doc: dict, event: dict) -> dict:
         def write(tx):
             self.wishes.insert_one(doc, session=tx.session)
+            tx.emit("needs.wish_submitted", event)
             return doc
 
         return self.transaction(write)

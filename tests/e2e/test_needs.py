@@ -380,3 +380,9 @@ def test_demo_data_reads_like_a_community_and_walks_every_step(api):
     assert {w["title"] for w in wishes} >= {"给上三年级的孩子买一个新书包", "想要一盏护眼台灯"}
     assert {w["status"] for w in wishes} == {"pending_review", "open", "closed"}
     eventually(lambda: ok(api.get(f"{P}/me", people[3]["token"]))["balance"] == 10)
+
+
+def test_staff_are_told_of_a_wish_to_review(api):
+    community, staff = community_with_staff(api)
+    post_wish(api, wisher(api, community["id"]))
+    eventually(lambda: "needs.wish_submitted" in categories(api, staff["token"]))
