@@ -131,6 +131,17 @@ def world(api):
     ids.update(team_id=[team["id"]], request_id=[request["id"]], transfer_id=[grant["id"]],
                redemption_id=[redemption["id"]])
 
+    room = _ok(api.post("/api/v1/facilities/rooms", {
+        "name": "模糊活动室", "community_id": cid, "kind": "activity", "capacity": 10,
+        "opening": None}, s))
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    item = _ok(api.post("/api/v1/facilities/equipment", {
+        "name": "模糊音箱", "kind": "speaker", "community_id": cid, "code": f"FZX-{os.getpid()}",
+        "rules": {"max_volume_db": 70,
+                  "allowed": {"start": (now - dt.timedelta(hours=2)).strftime("%H:%M"),
+                              "end": (now + dt.timedelta(hours=3)).strftime("%H:%M")}}}, s))
+    ids.update(room_id=[room["id"]], door_code=[room["door_code"]], item_id=[item["id"]])
+    ids["code"] = ids["code"] + [item["code"]]
     need = _ok(api.post("/api/v1/needs", {"category": "safety", "description": "楼道灯坏了",
                                           "source": "app"}, r))
     wish = _ok(api.post("/api/v1/wishes", {"title": "书包", "description": "孩子的书包坏了"}, r))

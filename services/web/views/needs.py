@@ -16,7 +16,7 @@ NEED_CATEGORIES = {"culture": L("culture"), "hardship": L("hardship"), "safety":
                    "health": L("health"), "elderly_care": L("elderly care"),
                    "childcare": L("childcare"), "other": L("other")}
 SOURCES = {"app": L("in the app"), "visit": L("home visit"), "phone": L("phone call"),
-           "walk_in": L("walk-in")}
+           "walk_in": L("walk-in at the desk")}
 NEED_STATES = {"open": L("open"), "routed": L("passed on"), "resolved": L("resolved"),
                "closed": L("closed")}
 WISH_STATES = {"pending_review": L("under review"), "open": L("waiting for a neighbour"),
