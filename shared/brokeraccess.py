@@ -41,10 +41,12 @@ NAME = "[a-z][a-z0-9_]*"
 # Whom each service calls over RPC and whose events it handles. A unit test compares
 # these with the RpcProxy dependencies and @handles entrypoints in services/*/service.py.
 CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
-         "volunteer": ("residents",), "notifications": ("residents",), "facilities": ("residents",)}
-LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": (),
-              "notifications": ("residents", "canteen", "library", "volunteer", "facilities"),
-              "facilities": ()}
+         "volunteer": ("residents",), "notifications": ("residents",), "facilities": ("residents",),
+         "needs": ("residents", "volunteer")}
+LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": ("needs",),
+              "notifications": ("residents", "canteen", "library", "volunteer", "facilities",
+                                "needs"),
+              "facilities": (), "needs": ("volunteer",)}
 
 
 def user_name(process: str) -> str:

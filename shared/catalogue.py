@@ -166,4 +166,55 @@ CATALOGUE: dict[str, dict] = {
         "about": "A noise complaint about an item; resident_id is the borrower of the loan "
                  "out at that instant (null when none was).",
     },
+    # needs
+    "needs.need_recorded": {
+        "fields": ["need_id", "resident_id", "community_id", "category", "source"],
+        "about": "A need went on the needs list (the resident in the app, or staff after a "
+                 "visit, a call or a walk-in).",
+    },
+    "needs.need_routed": {
+        "fields": ["need_id", "resident_id", "community_id", "category", "to", "ref_id"],
+        "about": "Staff routed a need to a volunteer request or to the wish wall.",
+    },
+    "needs.need_resolved": {
+        "fields": ["need_id", "resident_id", "community_id", "category", "ref_type", "ref_id"],
+        "about": "The volunteer request or the wish a need was routed to was closed or "
+                 "fulfilled.",
+    },
+    "needs.need_closed": {
+        "fields": ["need_id", "resident_id", "community_id", "category", "resolution"],
+        "about": "Staff closed a need with a resolution.",
+    },
+    "needs.wish_submitted": {
+        "fields": ["wish_id", "resident_id", "community_id", "title"],
+        "about": "A wish was posted and waits for review (the community's staff are told; "
+                 "resident_id: the wisher).",
+    },
+    "needs.wish_approved": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "points"],
+        "about": "Staff approved a wish: it is on the wall (resident_id: the wisher).",
+    },
+    "needs.wish_rejected": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "reason"],
+        "about": "Staff turned a wish down (resident_id: the wisher).",
+    },
+    "needs.wish_claimed": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "claimer_id"],
+        "about": "A neighbour claimed a wish (resident_id: the wisher).",
+    },
+    "needs.wish_unclaimed": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "claimer_id", "expired"],
+        "about": "The claimer gave a wish back, or the claim ran out (expired); it is open "
+                 "again (resident_id: the wisher).",
+    },
+    "needs.wish_fulfilled": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "claimer_id", "note"],
+        "about": "The claimer reports the wish fulfilled (resident_id: the wisher).",
+    },
+    "needs.wish_closed": {
+        "fields": ["wish_id", "resident_id", "community_id", "title", "wisher_id",
+                   "claimer_id", "points", "thanks"],
+        "about": "The wisher or staff confirmed a fulfilled wish with thanks; the volunteer "
+                 "service credits the claimer the points once (resident_id: the claimer).",
+    },
 }

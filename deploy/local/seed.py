@@ -37,6 +37,7 @@ LOADED_WHEN_PRESENT = {
     "library": "/library/branches?community_id={community_id}",
     "volunteer": "/volunteer/teams?community_id={community_id}",
     "facilities": "/facilities/rooms?community_id={community_id}",
+    "needs": "/needs?community_id={community_id}",
 }
 
 

@@ -24,8 +24,10 @@ NOT_PERSONAL = {"residents.resident_updated", "canteen.menu_published"}
 MEALS_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 CATEGORIES_ZH = {"elderly_care": "助老", "repair": "维修", "escort": "陪同就医",
                  "cleaning": "清洁", "tutoring": "辅导", "companionship": "陪伴",
-                 "other": "其他"}
+                 "other": "其他", "culture": "文化", "hardship": "困难帮扶", "safety": "安全",
+                 "health": "健康", "childcare": "儿童照护"}
 CONDITIONS_ZH = {"ok": "完好", "damaged": "损坏（已送修）"}
+ROUTES = {"volunteer_request": ("志愿服务", "volunteer request"), "wish": ("微心愿", "wish")}
 # Rules that name the community's staff, whom the service looks up (residents RPC)
 WITH_COMMUNITY_STAFF = {"community_staff", "resident_and_community_staff"}
 
@@ -96,6 +98,7 @@ def render(event: dict, language: str) -> dict:
     values["meal_zh"] = MEALS_ZH.get(values.get("meal"), values.get("meal", ""))
     values["category_zh"] = CATEGORIES_ZH.get(values.get("category"), values.get("category", ""))
     values["condition_zh"] = CONDITIONS_ZH.get(values.get("condition"), values.get("condition", ""))
+    values["to_zh"], values["to_en"] = ROUTES.get(values.get("to"), (values.get("to", ""),) * 2)
     if isinstance(values.get("total_fen"), int):
         values["total_yuan"] = f"{values['total_fen'] / 100:.2f}"
     if values.get("expires_at"):
@@ -108,7 +111,7 @@ def reference(event: dict) -> dict:
     """What the message is about: ``{type, id}`` of the resource in the event."""
     data = event["data"]
     for key in ("booking_id", "loan_id", "hold_id", "request_id", "redemption_id",
-                "transfer_id", "resident_id"):
+                "transfer_id", "need_id", "wish_id", "resident_id"):
         if data.get(key):
             return {"type": key[:-3], "id": data[key]}
     return {"type": event["type"], "id": event["event_id"]}

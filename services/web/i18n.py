@@ -84,6 +84,8 @@ ERROR_CODES = {
     "forbidden": L("You may not do this."),
     "validation_failed": L("Please check the highlighted fields."),
     "conflict": L("This conflicts with the current state. Please reload and try again."),
+    "already_claimed": L("A neighbour claimed this wish first."),
+    "own_wish": L("You cannot claim your own wish."),
 }
 
 # Field messages the gateway gives (marshmallow's and the services' own), by pattern.

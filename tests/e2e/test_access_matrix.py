@@ -56,6 +56,7 @@ A1 = "/api/v1"
 C, L, V, P = f"{A1}/canteen", f"{A1}/library", f"{A1}/volunteer", f"{A1}/points"
 N = f"{A1}/notifications"
 F = f"{A1}/facilities"
+NE, WI = f"{A1}/needs", f"{A1}/wishes"
 MEALS = ("breakfast", "lunch", "dinner")
 DISHES = [{"name": "米饭", "tags": [], "price_fen": 100},
           {"name": "西红柿炒鸡蛋", "tags": ["vegetable"], "price_fen": 800}]
@@ -324,6 +325,41 @@ ROWS = [
     Row("POST", f"{F}/complaints", every(201),
         json=lambda w, r, f: {"code": w.item["code"], "description": "音量太大"}),
     Row("GET", f"{F}/complaints", every(200, ("staff", "other_staff", "admin"))),
+    # -- needs and micro-wishes ----------------------------------------------------------
+    Row("POST", NE, every(201, RESIDENTS + MANAGERS), json=lambda w, r, f: w.need_body(r)),
+    Row("GET", NE, every(200), query=lambda w: {"limit": 200}, secret=lambda w: w.need,
+        shown_to=("resident", "staff"), hidden_from=TEAMLESS + TEAMS + ("other_staff",)),
+    Row("GET", f"{NE}/summary", every(200, MANAGERS), query=lambda w: {"community_id": w.a}),
+    Row("GET", f"{NE}/{{need_id}}", every(200, ("resident",) + MANAGERS),
+        params=lambda w, r, f: {"need_id": w.need}),
+    Row("POST", f"{NE}/{{need_id}}/route", every(200, MANAGERS),
+        params=lambda w, r, f: {"need_id": w.fresh_need() if f else w.need},
+        json=lambda w, r, f: {"to": "wish"}),
+    Row("POST", f"{NE}/{{need_id}}/close", every(200, MANAGERS),
+        params=lambda w, r, f: {"need_id": w.fresh_need() if f else w.need},
+        json=lambda w, r, f: {"resolution": "已处理"}),
+    Row("POST", WI, every(201, RESIDENTS + MANAGERS), json=lambda w, r, f: w.wish_body(r)),
+    Row("GET", WI, every(200), query=lambda w: {"limit": 200}, secret=lambda w: w.wish,
+        shown_to=RESIDENTS + ("staff",), hidden_from=("other_staff",)),
+    Row("GET", f"{WI}/{{wish_id}}", every(200, RESIDENTS + MANAGERS),
+        params=lambda w, r, f: {"wish_id": w.wish}),
+    Row("POST", f"{WI}/{{wish_id}}/approve", every(200, MANAGERS),
+        params=lambda w, r, f: {"wish_id": w.fresh_wish() if f else w.wish_pending},
+        json=lambda w, r, f: {"points": 5}),
+    Row("POST", f"{WI}/{{wish_id}}/reject", every(200, MANAGERS),
+        params=lambda w, r, f: {"wish_id": w.fresh_wish() if f else w.wish_pending},
+        json=lambda w, r, f: {"reason": "不符合微心愿"}),
+    # any resident of the community but the wisher ("resident")
+    Row("POST", f"{WI}/{{wish_id}}/claim", every(200, TEAMLESS + TEAMS),
+        params=lambda w, r, f: {"wish_id": w.fresh_wish("open") if f else w.wish}),
+    Row("POST", f"{WI}/{{wish_id}}/unclaim", {"other_resident": 200},
+        params=lambda w, r, f: {"wish_id": w.fresh_wish("claimed") if f else w.wish_claimed}),
+    Row("POST", f"{WI}/{{wish_id}}/fulfil", {"other_resident": 200},
+        params=lambda w, r, f: {"wish_id": w.fresh_wish("claimed") if f else w.wish_claimed},
+        json=lambda w, r, f: {"note": "已送到"}),
+    Row("POST", f"{WI}/{{wish_id}}/confirm", every(200, ("resident",) + MANAGERS),
+        params=lambda w, r, f: {"wish_id": w.fresh_wish("fulfilled") if f else w.wish_fulfilled},
+        json=lambda w, r, f: {"thanks": "谢谢"}),
 
     # -- operations: public, not in the spec -----------------------------------------------
     *[Row("GET", path, every(200, ROLES), public=True, in_spec=False)
@@ -358,6 +394,7 @@ class World:
         self._library()
         self._volunteer()
         self._facilities()
+        self._needs()
         self.message = eventually(lambda: next(
             (m["id"] for m in _ok(self.get(N, "resident"), 200)["items"]
              if m["category"] == "residents.resident_registered"), None))
@@ -497,6 +534,39 @@ class World:
 
     def redemption(self):
         return self.post(f"{P}/redemptions", {"reward_id": self.reward}, "resident", 201)["id"]
+
+    # -- needs and micro-wishes ----------------------------------------------------------
+    def _needs(self):
+        self.need = self.fresh_need()
+        self.wish_pending = self.fresh_wish()
+        self.wish = self.fresh_wish("open")
+        self.wish_claimed = self.fresh_wish("claimed")
+        self.wish_fulfilled = self.fresh_wish("fulfilled")
+
+    def need_body(self, role):
+        body = {"category": "safety", "description": "楼道灯坏了", "source": "app"}
+        if role in MANAGERS + ("other_staff",):
+            body.update(source="visit", resident_id=self.id("resident"))
+        return body
+
+    def wish_body(self, role):
+        body = {"title": "想要一个书包", "description": "孩子的书包坏了", "budget_fen": 8000}
+        if role in MANAGERS + ("other_staff",):
+            body["resident_id"] = self.id("resident")
+        return body
+
+    def fresh_need(self):
+        return self.post(NE, self.need_body("resident"), "resident", 201)["id"]
+
+    def fresh_wish(self, status="pending_review"):
+        """A wish of "resident" in ``status``, claimed by "other_resident"."""
+        wish_id = self.post(WI, self.wish_body("resident"), "resident", 201)["id"]
+        steps = [("approve", "staff", {}), ("claim", "other_resident", {}),
+                 ("fulfil", "other_resident", {"note": "已送到"})]
+        wanted = {"pending_review": 0, "open": 1, "claimed": 2, "fulfilled": 3}[status]
+        for action, role, body in steps[:wanted]:
+            self.post(f"{WI}/{wish_id}/{action}", body, role, 200)
+        return wish_id
 
 
     # -- facilities --------------------------------------------------------------------

@@ -142,6 +142,11 @@ def world(api):
                               "end": (now + dt.timedelta(hours=3)).strftime("%H:%M")}}}, s))
     ids.update(room_id=[room["id"]], door_code=[room["door_code"]], item_id=[item["id"]])
     ids["code"] = ids["code"] + [item["code"]]
+    need = _ok(api.post("/api/v1/needs", {"category": "safety", "description": "楼道灯坏了",
+                                          "source": "app"}, r))
+    wish = _ok(api.post("/api/v1/wishes", {"title": "书包", "description": "孩子的书包坏了"}, r))
+    _ok(api.post(f"/api/v1/wishes/{wish['id']}/approve", {}, s))
+    ids.update(need_id=[need["id"]], wish_id=[wish["id"]])
 
     inbox = _ok(api.get("/api/v1/notifications", r))
     ids["message_id"] = [m["id"] for m in inbox["items"][:3]] or ["none"]

@@ -148,6 +148,34 @@ def volunteer_paths(api, community, staff):
     ok(api.post("/api/v1/admin/jobs/volunteer-sla", {}, staff["token"]))
 
 
+def needs_paths(api, community, staff):
+    """The needs list and the wish wall: every list, the steps, the job, and the credit."""
+    from tests.e2e.needs_helpers import N, W, open_wish, record, step, wisher
+    resident, neighbour = wisher(api, community["id"]), api.resident(community["id"])
+    need = record(api, resident)
+    for query in ({}, {"status": "open"}, {"category": "safety"},
+                  {"status": "open", "category": "safety"}):
+        _pages(api, f"{N}?" + "&".join(f"{k}={v}" for k, v in query.items()), staff["token"])
+    _pages(api, f"{N}?status=open", resident["token"])
+    ok(api.get(f"{N}/summary", staff["token"]))
+    ok(api.post(f"{N}/{need['id']}/route", {"to": "wish"}, staff["token"]))
+    other = record(api, resident, category="culture")
+    ok(api.post(f"{N}/{other['id']}/close", {"resolution": "已推荐读书会"}, staff["token"]))
+    wish = open_wish(api, staff, resident, points=2)
+    for path, token in ((W, neighbour["token"]), (f"{W}?status=open", neighbour["token"]),
+                        (W, staff["token"]), (f"{W}?status=pending_review", staff["token"]),
+                        (f"{W}?mine=wished", resident["token"]),
+                        (f"{W}?mine=claimed", neighbour["token"])):
+        _pages(api, path, token)
+    ok(step(api, wish["id"], "claim", neighbour["token"]))
+    ok(step(api, wish["id"], "unclaim", neighbour["token"]))
+    ok(step(api, wish["id"], "claim", neighbour["token"]))
+    ok(step(api, wish["id"], "fulfil", neighbour["token"], {"note": "送到了"}))
+    ok(step(api, wish["id"], "confirm", resident["token"], {"thanks": "谢谢"}))
+    ok(api.post("/api/v1/admin/jobs/needs-claim-expiry", {}, staff["token"]))
+    eventually(lambda: ok(api.get(f"{P}/me", neighbour["token"]))["balance"] == 2)
+
+
 def hot_paths(api):
     community = api.community()
     staff = api.staff(community["id"])
@@ -158,6 +186,7 @@ def hot_paths(api):
     library_paths(api)
     volunteer_paths(api, community, staff)
     facilities_paths(api, community, staff, diner)
+    needs_paths(api, community, staff)
     for job in ("canteen-no-show", "canteen-pickup-reminder", "notifications-push"):
         ok(api.post(f"/api/v1/admin/jobs/{job}", {}, staff["token"]))
     eventually(lambda: ok(api.get("/api/v1/notifications/unread-count", diner["token"]))["unread"])
