@@ -4,7 +4,7 @@ import datetime as dt
 
 from nameko.rpc import RpcProxy
 
-from services.library import circulation, schemas
+from services.library import circulation, editions_rpc, schemas
 from services.library.jobs import schedule
 from services.library.storage import LibraryStore
 from shared import clock
@@ -39,7 +39,7 @@ def _loan(doc):
                           "returned_at": clock.local_iso(doc.get("returned_at"))})
 
 
-class LibraryService(chassis.LinliService):
+class LibraryService(editions_rpc.EditionsRpc, chassis.LinliService):
     name = "library"
     store = Mongo(LibraryStore)
     jobs = schedule
@@ -284,6 +284,7 @@ class LibraryService(chassis.LinliService):
     def _titles(self, docs, community_id=None):
         copies = self.store.copies_of([d["_id"] for d in docs])
         branches = self.store.branches_by_ids({c["branch_id"] for c in copies})
+        editions = self._editions_by_title([d["_id"] for d in docs])
         out = []
         for doc in docs:
             counts, total = {}, 0
@@ -301,5 +302,6 @@ class LibraryService(chassis.LinliService):
             out.append(title_out.dump({**doc, "id": doc["_id"], "isbn": doc.get("isbn"),
                                        "available": available,
                                        "available_total": sum(counts.values()),
+                                       "editions": editions.get(doc["_id"], []),
                                        "copies_total": total}))
         return out

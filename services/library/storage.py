@@ -10,6 +10,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from services.library import circulation, search
+from services.library.editions_storage import EditionsStorage
 from shared import clock
 from shared.errors import Conflict
 from shared.mongo import Store, index, new_id, unique
@@ -22,7 +23,7 @@ def day(value: dt.date) -> str:
     return value.isoformat()
 
 
-class LibraryStore(Store):
+class LibraryStore(EditionsStorage, Store):
     service = "library"
     indexes = {
         "branches": [index("community_id"), index("name")],
