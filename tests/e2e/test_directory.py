@@ -51,7 +51,7 @@ def test_staff_add_a_place_and_residents_see_it_open_or_closed_now(api, town):
     open_pharmacy = add(api, town, name="益丰大药房 夜间窗口", category="pharmacy",
                         hours=around_now(60, 60))
     closed_locksmith = add(api, town, name="老周开锁", category="repair",
-                           hours=around_now(180, -120))
+                           hours=around_now(-60, 120))
     assert open_pharmacy["verified_at"] and open_pharmacy["stale"] is False
     assert open_pharmacy["open_now"] is True and closed_locksmith["open_now"] is False
     assert open_pharmacy["name"] == "益丰大药房 夜间窗口"  # Chinese round-trips
@@ -181,10 +181,11 @@ def test_bad_input_is_422_naming_the_field(api, town, change, field):
     made = api.post(PLACES, {**place_body(town["community"]["id"]), **change},
                     town["staff"]["token"])
     assert made.status_code == 422, made.text
-    assert field in made.json()["error"]["details"]
+    assert any(key.split(".")[0] == field for key in made.json()["error"]["details"])
     place = add(api, town)
     patched = api.patch(f"{PLACES}/{place['id']}", change, town["staff"]["token"])
-    assert patched.status_code == 422 and field in patched.json()["error"]["details"]
+    assert patched.status_code == 422
+    assert any(key.split(".")[0] == field for key in patched.json()["error"]["details"])
 
 
 def test_an_empty_change_and_bad_filters_are_422(api, town):
