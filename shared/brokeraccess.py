@@ -44,7 +44,7 @@ CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
          "volunteer": ("residents",), "notifications": ("residents",),
          "directory": ("residents",)}
 LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": (),
-              "notifications": ("residents", "canteen", "library", "volunteer"),
+              "notifications": ("residents", "canteen", "library", "volunteer", "directory"),
               "directory": ()}
 
 

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.helpers import eventually
+
 PLACES = "/api/v1/directory/places"
 EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
 
@@ -138,6 +140,14 @@ def test_the_stale_sweep_flags_each_place_once_however_many_run_it(api, town, st
         {"community_id": community["id"], "stale_flagged_at": {"$exists": True}})
     assert flagged == len(ids)
     assert run(0) == 0  # a second run for the same instant changes nothing
+
+    # the community's staff are told once per place, in their inbox
+    def told():
+        inbox = api.get("/api/v1/notifications", staff["token"], params={"limit": 50}).json()
+        return [m for m in inbox["items"] if m["category"] == "directory.place_went_stale"]
+    messages = eventually(lambda: len(told()) >= len(ids) and told())
+    assert sorted(m["ref"]["id"] for m in messages) == sorted(ids)
+    assert all(m["ref"]["type"] == "place" and "180" in m["body"] for m in messages)
 
 
 def test_who_may_do_what(api, town):
