@@ -111,23 +111,26 @@ def test_staff_add_and_verify_a_place_and_reach_the_poster(browser, web, api, pl
     assert "<svg" in browser.page_source
 
 
-def test_the_new_pages_have_no_serious_accessibility_problem(browser, web, place, town):
-    problems = {}
-
-    def check(name, path):
+def _axe_then_photograph(browser, web, pages) -> dict:
+    """Axe's serious problems of each ``(name, path)`` page, each page photographed."""
+    found = {}
+    for name, path in pages:
         open_page(browser, web, path)
-        found = axe_problems(browser)
-        if found:
-            problems[path] = found
+        found[path] = axe_problems(browser)
         screenshot(browser, name)
+    return {path: problems for path, problems in found.items() if problems}
 
+
+def test_the_new_pages_have_no_serious_accessibility_problem(browser, web, place, town):
     browser.delete_all_cookies()
-    check("listen", f"/app/listen/{town['edition']['id']}")
+    listen = f"/app/listen/{town['edition']['id']}"
+    problems = _axe_then_photograph(browser, web, [("listen", listen)])
     resident = town["resident"]
     sign_in(browser, web, resident["phone"], resident["password"])
-    check("directory", "/app/directory")
-    check("directory-print", "/app/directory/print")
+    problems.update(_axe_then_photograph(browser, web, [
+        ("directory", "/app/directory"), ("directory-print", "/app/directory/print")]))
     sign_in(browser, web, place["staff"]["phone"], place["staff"]["password"], then="/console")
-    check("console-directory", "/console/directory")
-    check("console-editions", "/console/library/editions?q=活着")
+    problems.update(_axe_then_photograph(browser, web, [
+        ("console-directory", "/console/directory"),
+        ("console-editions", "/console/library/editions?q=活着")]))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
