@@ -131,6 +131,14 @@ def world(api):
     ids.update(team_id=[team["id"]], request_id=[request["id"]], transfer_id=[grant["id"]],
                redemption_id=[redemption["id"]])
 
+    place = _ok(api.post("/api/v1/directory/places", {
+        "community_id": cid, "name": "模糊药房", "category": "pharmacy", "address": "1号楼",
+        "phone": "021-5555 0101", "hours": [{"days": [1, 2], "open": "20:00", "close": "02:00"}]},
+        s))
+    edition = _ok(api.post(f"/api/v1/library/titles/{title['id']}/editions", {
+        "kind": "audiobook", "url": "https://audio.example.org/f.mp3"}, s))
+    ids.update(place_id=[place["id"]], edition_id=[edition["id"]], branch_id=[branch["id"]])
+
     inbox = _ok(api.get("/api/v1/notifications", r))
     ids["message_id"] = [m["id"] for m in inbox["items"][:3]] or ["none"]
     return {"tokens": tokens, "ids": ids}
