@@ -1,9 +1,8 @@
 """Directory: the community's service places (clinics, pharmacies, repairs, counters,
 police, utilities, elderly care ...) with address, phone and weekly hours; residents
 search them and see which are open now; staff keep them and verify them, and places
-not verified for 180 days are flagged stale.
-
-RPC for other services: ``open_places(community_id)`` (the places open now)."""
+not verified for 180 days are flagged stale (``jobs.py``). No RPC for other services
+yet; the events (``directory.*``) say what changed."""
 from nameko.rpc import RpcProxy
 
 from services.directory import places as rules
@@ -94,21 +93,10 @@ class DirectoryService(chassis.LinliService):
         community_id = data["community_id"] or who.community_id
         if not community_id:
             raise Invalid("name the community", details={"community_id": ["required"]})
-        now = clock.now()
-        shown = [_place(d, now) for d in self.store.community_places(community_id,
-                                                                     data["category"])
-                 if rules.matches(d, data["q"])]
-        if data["open_now"] is not None:
-            shown = [p for p in shown if p["open_now"] is data["open_now"]]
-        by_id = {p["id"]: p for p in shown}
-        docs = [{"_id": p["id"], "created_at": clock.parse_instant(p["created_at"])}
-                for p in shown]
+        now, tz = clock.now(), clock.community_tz()
+        docs = [d for d in self.store.community_places(community_id, data["category"])
+                if rules.matches(d, data["q"]) and (
+                    data["open_now"] is None
+                    or rules.open_now(d["hours"], now, tz) is data["open_now"])]
         page, next_cursor = newest_first_in_memory(docs, data["limit"], data["cursor"])
-        return {"items": [by_id[d["_id"]] for d in page], "next_cursor": next_cursor}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def open_places(self, community_id):
-        """For other services: the community's places open now."""
-        now = clock.now()
-        return [_place(d, now) for d in self.store.community_places(community_id, None)
-                if rules.open_now(d["hours"], now, clock.community_tz())]
+        return {"items": [_place(d, now) for d in page], "next_cursor": next_cursor}
