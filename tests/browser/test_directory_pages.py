@@ -95,8 +95,26 @@ def test_staff_add_and_verify_a_place_and_reach_the_poster(browser, web, api, pl
     browser.find_element(By.CSS_SELECTOR, "#f-category option[value=government]").click()
     browser.find_element(By.ID, "f-address").send_keys("幸福路 1 号")
     browser.find_element(By.ID, "f-phone").send_keys("021-6000 1234")
-    submit(browser, "#add")
+    submit(browser, "#save-place")
     assert "幸福里街道办事处" in browser.find_element(By.ID, "places").text
+    # the locksmith takes a lunch break now: two rows of hours, and a new number
+    submit(browser, f"#p-{town['locksmith']['id']} a.edit")
+    assert h1(browser) == "老周开锁"
+    phone = browser.find_element(By.ID, "f-phone")
+    phone.clear()
+    phone.send_keys("138 0000 2222")
+    for n, (opens, closes) in ((1, ("08:00", "12:00")), (2, ("14:00", "20:00"))):
+        for day in (1, 2, 3):
+            browser.find_element(By.CSS_SELECTOR, f"#hours-{n} input[value='{day}']").click()
+        for field, value in (("open", opens), ("close", closes)):
+            browser.execute_script("arguments[0].value = arguments[1]",
+                                   browser.find_element(By.ID, f"f-{field}-{n}"), value)
+    submit(browser, "#save-place")
+    listed = api.get("/api/v1/directory/places", place["staff"]["token"]).json()["items"]
+    changed = next(p for p in listed if p["id"] == town["locksmith"]["id"])
+    assert changed["phone"] == "138 0000 2222"
+    assert changed["hours"] == [{"days": [1, 2, 3], "open": "08:00", "close": "12:00"},
+                                {"days": [1, 2, 3], "open": "14:00", "close": "20:00"}]
     row = browser.find_element(By.ID, f"p-{town['locksmith']['id']}")
     before = town["locksmith"]["verified_at"]
     old = browser.find_element(By.TAG_NAME, "main")
@@ -132,5 +150,6 @@ def test_the_new_pages_have_no_serious_accessibility_problem(browser, web, place
     sign_in(browser, web, place["staff"]["phone"], place["staff"]["password"], then="/console")
     problems.update(_axe_then_photograph(browser, web, [
         ("console-directory", "/console/directory"),
+        ("console-place", f"/console/directory/{town['pharmacy']['id']}"),
         ("console-editions", "/console/library/editions?q=活着")]))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)

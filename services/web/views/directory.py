@@ -107,23 +107,41 @@ def _console_places():
     return _places().items()
 
 
+HOURS_ROWS = 3  # opening-hours rows on the staff form (a lunch break takes two)
+
+
+def _hours_rows(place: dict | None) -> list[dict]:
+    """The form's hours rows: the place's own, then empty ones up to HOURS_ROWS."""
+    rows = list((place or {}).get("hours") or [])[:HOURS_ROWS]
+    if not place:
+        rows = [{"days": [1, 2, 3, 4, 5], "open": "08:00", "close": "17:30"}]
+    return rows + [{"days": [], "open": "", "close": ""}] * (HOURS_ROWS - len(rows))
+
+
 def _place_body(form) -> dict:
-    days = [int_or_none(d) for d in form.getlist("days")]
-    body = {"name": form.get("name", "").strip(), "category": form.get("category", ""),
+    """The staff form as the API's place: ``hours`` from the rows that have days ticked
+    (row n's fields are ``days_n``, ``open_n``, ``close_n``)."""
+    hours = []
+    for n in range(1, HOURS_ROWS + 1):
+        days = [int_or_none(d) for d in form.getlist(f"days_{n}")]
+        if days:
+            hours.append({"days": days, "open": form.get(f"open_{n}", ""),
+                          "close": form.get(f"close_{n}", "")})
+    return {"name": form.get("name", "").strip(), "category": form.get("category", ""),
             "address": form.get("address", "").strip(), "phone": form.get("phone", "").strip(),
-            "hours": [{"days": days, "open": form.get("open", ""), "close": form.get("close", "")}]
-            if days else []}
-    notes = form.get("notes", "").strip()
-    if notes:
-        body["notes"] = notes
-    return body
+            "hours": hours, "notes": form.get("notes", "").strip() or None}
+
+
+def _form_context(place=None):
+    return {"weekdays": WEEKDAYS, "hours_rows": _hours_rows(place), "place": place,
+            **_page_context()}
 
 
 @bp.get("/console/directory")
 @staff_only
 def console_places():
     return render_template("console/directory.html", places=_console_places(), errors={},
-                           form={}, weekdays=WEEKDAYS, **_page_context())
+                           form={}, **_form_context())
 
 
 @bp.post("/console/directory")
@@ -134,8 +152,35 @@ def add_place():
     answer = gateway.post("/directory/places", body)
     if not answer.ok:
         return refused("console/directory.html", answer, places=_console_places(),
-                       weekdays=WEEKDAYS, **_page_context())
+                       **_form_context({"hours": body["hours"]}))
     return see_other(url_for("directory.console_places", added=answer.body["id"]))
+
+
+def _console_place(place_id):
+    place = next((p for p in _console_places() if p["id"] == place_id), None)
+    if place is None:
+        abort(404)
+    return place
+
+
+@bp.get("/console/directory/<place_id>")
+@staff_only
+def edit_place(place_id):
+    place = _console_place(place_id)
+    return render_template("console/place.html", errors={}, form=place, **_form_context(place))
+
+
+@bp.post("/console/directory/<place_id>")
+@staff_only
+def change_place(place_id):
+    place = _console_place(place_id)
+    body = _place_body(request.form)
+    answer = gateway.patch(f"/directory/places/{place_id}", body)
+    if answer.status in (403, 404):
+        abort(404)
+    if not answer.ok:
+        return refused("console/place.html", answer, **_form_context({**place, **body}))
+    return see_other(url_for("directory.console_places", changed=place_id))
 
 
 @bp.post("/console/directory/<place_id>/verify")
