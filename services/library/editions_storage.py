@@ -17,8 +17,8 @@ EDITION_INDEXES = {
     "editions": [index("title_id", "created_at")],
     "edition_plays": [],
     "play_throttle": [IndexModel([("until", ASCENDING)], expireAfterSeconds=0)],
-    # the titles a branch shelves (its poster, its popular list)
-    "copies": [index("branch_id", "title_id")],
+    # the titles a branch shelves (its poster, its popular list) are read through the
+    # copies' (branch_id, status) index, declared with the copies in storage.py
 }
 
 

@@ -1,6 +1,7 @@
 """The pages, one module a domain; ROUTES is what the app registers."""
-from services.web.views import (auth, canteen, console, directory, home, inbox, library, points,
-                                settings, volunteer)
+from services.web.views import auth, canteen, console, home, inbox, library, points, settings, volunteer
+from services.web.views import facilities
+from services.web.views import directory
 
 ROUTES = [auth.bp, home.bp, canteen.bp, inbox.bp, settings.bp, library.bp, volunteer.bp,
-          points.bp, console.bp, directory.bp]
+          points.bp, console.bp, facilities.bp, directory.bp]
