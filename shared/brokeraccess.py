@@ -42,11 +42,11 @@ NAME = "[a-z][a-z0-9_]*"
 # these with the RpcProxy dependencies and @handles entrypoints in services/*/service.py.
 CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
          "volunteer": ("residents",), "notifications": ("residents",), "facilities": ("residents",),
-         "needs": ("residents", "volunteer")}
+         "needs": ("residents", "volunteer"), "directory": ("residents",)}
 LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": ("needs",),
               "notifications": ("residents", "canteen", "library", "volunteer", "facilities",
-                                "needs"),
-              "facilities": (), "needs": ("volunteer",)}
+                                "needs", "directory"),
+              "facilities": (), "needs": ("volunteer",), "directory": ()}
 
 
 def user_name(process: str) -> str:

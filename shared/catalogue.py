@@ -217,4 +217,27 @@ CATALOGUE: dict[str, dict] = {
         "about": "The wisher or staff confirmed a fulfilled wish with thanks; the volunteer "
                  "service credits the claimer the points once (resident_id: the claimer).",
     },
+    # directory
+    "directory.place_added": {
+        "fields": ["place_id", "community_id", "name", "category"],
+        "about": "Staff added a service place to the community's directory.",
+    },
+    "directory.place_updated": {
+        "fields": ["place_id", "community_id", "name", "category", "changed"],
+        "about": "Staff changed a place (changed: the names of the fields).",
+    },
+    "directory.place_verified": {
+        "fields": ["place_id", "community_id", "name", "category", "verified_by",
+                   "verified_at"],
+        "about": "A grid worker checked the place's phone, address and hours.",
+    },
+    "directory.place_went_stale": {
+        "fields": ["place_id", "community_id", "name", "category", "verified_at"],
+        "about": "A place was not verified for 180 days; the community's staff are told.",
+    },
+    # library: digital editions
+    "library.edition_added": {
+        "fields": ["edition_id", "title_id", "title", "kind"],
+        "about": "Staff attached an audiobook or e-book edition to a title.",
+    },
 }

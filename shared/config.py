@@ -19,7 +19,7 @@ DEV_SECRET = "dev-only-insecure-secret-never-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 # Every service of the suite, in start order (residents first: the others ask it).
 SERVICES = ("residents", "notifications", "canteen", "library", "volunteer", "facilities",
-            "needs")
+            "needs", "directory")
 # a shared terminal at a busy registration day stays under this many per address and hour
 REGISTRATIONS_PER_HOUR = 200
 MIN_SECRET_BYTES = 32
@@ -80,6 +80,7 @@ class Settings:
     push_sweep_seconds: float = 1.0
     needs_sweep_seconds: float = 300.0
     needs_claim_days: float = 14.0  # a claimed wish not fulfilled by then goes back on the wall
+    directory_sweep_seconds: float = 3600.0
     preferences_cache_seconds: float = 5.0
     push_deadline_seconds: float = 10.0
     push_concurrency: int = 50
@@ -88,6 +89,8 @@ class Settings:
     web_port: int = 8080
     web_api_timeout: float = 10.0
     web_secure_cookies: bool = False
+    # where residents' phones reach the web pages: what the library's QR posters encode
+    public_web_url: str = "http://127.0.0.1:8080"
     # the processes under gunicorn
     http_host: str = "0.0.0.0"
     gateway_workers: int = 2
@@ -175,6 +178,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         push_sweep_seconds=float(environ.get("LINLI_PUSH_SWEEP_SECONDS", "1")),
         needs_sweep_seconds=float(environ.get("LINLI_NEEDS_SWEEP_SECONDS", "300")),
         needs_claim_days=float(environ.get("LINLI_NEEDS_CLAIM_DAYS", "14")),
+        directory_sweep_seconds=float(environ.get("LINLI_DIRECTORY_SWEEP_SECONDS", "3600")),
         preferences_cache_seconds=float(environ.get("LINLI_PREFERENCES_CACHE_SECONDS", "5")),
         push_deadline_seconds=float(environ.get("LINLI_PUSH_DEADLINE_SECONDS", "10")),
         push_concurrency=int(environ.get("LINLI_PUSH_CONCURRENCY", "50")),
@@ -183,6 +187,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_api_timeout=float(environ.get("LINLI_WEB_API_TIMEOUT", "10")),
         web_secure_cookies=environ.get("LINLI_WEB_SECURE_COOKIES",
                                        "1" if production else "0") == "1",
+        public_web_url=environ.get(
+            "LINLI_PUBLIC_WEB_URL",
+            f"http://127.0.0.1:{environ.get('LINLI_WEB_PORT', '8080')}").rstrip("/"),
         http_host=environ.get("LINLI_HTTP_HOST", "0.0.0.0"),
         gateway_workers=int(environ.get("LINLI_GATEWAY_WORKERS", "2")),
         gateway_threads=int(environ.get("LINLI_GATEWAY_THREADS", "8")),

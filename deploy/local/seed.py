@@ -38,6 +38,7 @@ LOADED_WHEN_PRESENT = {
     "volunteer": "/volunteer/teams?community_id={community_id}",
     "facilities": "/facilities/rooms?community_id={community_id}",
     "needs": "/needs?community_id={community_id}",
+    "directory": "/directory/places?community_id={community_id}",
 }
 
 

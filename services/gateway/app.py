@@ -20,6 +20,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # list of communities is public: somebody registering chooses theirs from it.
 PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/token"),
           ("GET", "/api/v1/communities")}
+# and these paths: a digital edition's listening page and its plays need no sign-in
+PUBLIC_PATHS = re.compile(r"^/api/v1/library/editions/(?!popular$)[A-Za-z0-9_-]{1,64}(/plays)?$")
 MAX_BODY_BYTES = 1 * 1024 * 1024
 
 
@@ -54,8 +56,8 @@ def create_app() -> Flask:
         sent = request.headers.get("X-Request-Id", "")
         g.request_id = sent if _REQUEST_ID.match(sent) else new_request_id()
         set_request_id(g.request_id)
-        if request.path.startswith("/api/") and ((request.method, request.path) not in PUBLIC
-                                                 or request.headers.get("Authorization")):
+        public = (request.method, request.path) in PUBLIC or PUBLIC_PATHS.match(request.path)
+        if request.path.startswith("/api/") and (not public or request.headers.get("Authorization")):
             web.caller()  # 401 before anything else (on a public route: for a bad token)
         return idempotency.before_request()
 

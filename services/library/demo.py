@@ -5,6 +5,7 @@ a few hundred titles generated from the lists below with copies spread out, and 
 loans and holds in progress."""
 import random
 
+from services.library import editions_demo
 from shared.demo import expect
 
 BRANCHES = [
@@ -132,6 +133,7 @@ def load(api, community_id, staff_token, resident_tokens: list[str]) -> None:
             house = rng.choice(branches[2:])
             api.post("/library/copies", {"title_id": found[0]["id"], "code": f"BH{n:04d}-1",
                                          "branch_id": house["id"]}, staff_token)
+    editions_demo.load(api, branches, staff_token)
     if not resident_tokens:
         return
     # circulation in progress: each reader borrows a couple of books, the first waits

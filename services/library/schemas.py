@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from services.library import circulation, holds
+from services.library.edition_schemas import Edition
 from shared.schemas import Id, Page, StrictSchema, Text, Whole, page_of
 
 
@@ -111,6 +112,7 @@ class Title(Schema):
     available = fields.List(fields.Nested(Availability))
     available_total = fields.Integer()
     copies_total = fields.Integer()
+    editions = fields.List(fields.Nested(Edition))
 
 
 class Copy(Schema):

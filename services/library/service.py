@@ -4,7 +4,7 @@ import datetime as dt
 
 from nameko.rpc import RpcProxy
 
-from services.library import circulation, desk, holds, schemas
+from services.library import circulation, desk, editions_rpc, holds, schemas
 from services.library.jobs import schedule
 from services.library.storage import LibraryStore
 from shared import clock
@@ -39,7 +39,7 @@ def _loan(doc):
                           "returned_at": clock.local_iso(doc.get("returned_at"))})
 
 
-class LibraryService(desk.LendingDesk, chassis.LinliService):
+class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliService):
     name = "library"
     store = Mongo(LibraryStore)
     jobs = schedule
@@ -281,11 +281,13 @@ class LibraryService(desk.LendingDesk, chassis.LinliService):
     def _titles(self, docs, community_id=None):
         copies = self.store.copies_of([d["_id"] for d in docs])
         branches = self.store.branches_by_ids({c["branch_id"] for c in copies})
+        editions = self._editions_by_title([d["_id"] for d in docs])
         out = []
         for doc in docs:
             available, total = circulation.availability(doc["_id"], copies, branches, community_id)
             out.append(title_out.dump({**doc, "id": doc["_id"], "isbn": doc.get("isbn"),
                                        "available": available,
                                        "available_total": sum(a["count"] for a in available),
+                                       "editions": editions.get(doc["_id"], []),
                                        "copies_total": total}))
         return out

@@ -6,6 +6,7 @@ return, renewal, the overdue and due-soon sweeps), ``holdstore`` (the hold queue
 The rules they follow are in ``circulation`` and ``holds``."""
 from pymongo.errors import OperationFailure, PyMongoError
 
+from services.library.editions_storage import EditionsStorage
 from services.library.holdstore import HoldStore
 from services.library.loanstore import LoanStore
 from services.library.titlestore import TitleStore
@@ -16,7 +17,7 @@ from shared.mongo import Store, index, is_duplicate_key, new_id, unique
 ACTIVE_HOLD = {"active": True}
 
 
-class LibraryStore(TitleStore, LoanStore, HoldStore, Store):
+class LibraryStore(EditionsStorage, TitleStore, LoanStore, HoldStore, Store):
     service = "library"
     indexes = {
         "branches": [index("community_id"), index("name")],

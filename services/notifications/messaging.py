@@ -19,7 +19,9 @@ DEFAULT_LANGUAGE = "zh-CN"
 TEMPLATES: dict[str, dict] = json.loads(
     (Path(__file__).parent / "templates.json").read_text(encoding="utf-8"))
 # Events that concern no single person: nothing goes to an inbox for them.
-NOT_PERSONAL = {"residents.resident_updated", "canteen.menu_published"}
+NOT_PERSONAL = {"residents.resident_updated", "canteen.menu_published",
+                "directory.place_added", "directory.place_updated", "directory.place_verified",
+                "library.edition_added"}
 
 MEALS_ZH = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 CATEGORIES_ZH = {"elderly_care": "助老", "repair": "维修", "escort": "陪同就医",
@@ -111,7 +113,7 @@ def reference(event: dict) -> dict:
     """What the message is about: ``{type, id}`` of the resource in the event."""
     data = event["data"]
     for key in ("booking_id", "loan_id", "hold_id", "request_id", "redemption_id",
-                "transfer_id", "need_id", "wish_id", "resident_id"):
+                "transfer_id", "need_id", "wish_id", "place_id", "resident_id"):
         if data.get(key):
             return {"type": key[:-3], "id": data[key]}
     return {"type": event["type"], "id": event["event_id"]}

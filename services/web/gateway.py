@@ -27,6 +27,7 @@ class Answer:
     error_code: str = ""
     message: str = ""
     details: dict = field(default_factory=dict)
+    raw: bytes = b""  # the body as sent (an SVG poster is not JSON)
 
     @property
     def ok(self) -> bool:
@@ -75,7 +76,7 @@ def call(method: str, path: str, json=None, params=None, token: str | None = Non
         body = response.json() if response.content else None
     except ValueError:
         body = None
-    answer = Answer(response.status_code, body)
+    answer = Answer(response.status_code, body, raw=response.content)
     if not answer.ok and isinstance(body, dict) and isinstance(body.get("error"), dict):
         error = body["error"]
         answer.error_code = str(error.get("code") or "")

@@ -57,6 +57,7 @@ C, L, V, P = f"{A1}/canteen", f"{A1}/library", f"{A1}/volunteer", f"{A1}/points"
 N = f"{A1}/notifications"
 F = f"{A1}/facilities"
 NE, WI = f"{A1}/needs", f"{A1}/wishes"
+D = f"{A1}/directory/places"
 MEALS = ("breakfast", "lunch", "dinner")
 DISHES = [{"name": "米饭", "tags": [], "price_fen": 100},
           {"name": "西红柿炒鸡蛋", "tags": ["vegetable"], "price_fen": 800}]
@@ -113,6 +114,30 @@ def _register_body(w, role, fresh):
 
 def _menu_body(w, role, fresh):
     return {"capacity": 40, "booking_cutoff": w.cutoff(w.days[3]), "dishes": DISHES}
+
+
+def _place_body(w, role=None, fresh=None):
+    return {"community_id": w.a, "name": "矩阵卫生站", "category": "clinic",
+            "address": "幸福路 8 号", "phone": "021-6555 1234",
+            "hours": [{"days": [1, 2, 3, 4, 5], "open": "08:00", "close": "17:00"}]}
+
+
+def _once(w, name, make):
+    """A resource of the directory and editions rows, made the first time a cell needs it."""
+    if not hasattr(w, name):
+        setattr(w, name, make())
+    return getattr(w, name)
+
+
+def _place(w):
+    return _once(w, "place", lambda: w.post(D, _place_body(w), "staff", 201)["id"])
+
+
+def _edition(w):
+    return _once(w, "edition", lambda: w.post(
+        f"{L}/titles/{w.t_loan}/editions", {"kind": "audiobook",
+                                             "url": "https://audio.example.org/m.mp3"},
+        "staff", 201)["id"])
 
 
 ROWS = [
@@ -360,6 +385,28 @@ ROWS = [
     Row("POST", f"{WI}/{{wish_id}}/confirm", every(200, ("resident",) + MANAGERS),
         params=lambda w, r, f: {"wish_id": w.fresh_wish("fulfilled") if f else w.wish_fulfilled},
         json=lambda w, r, f: {"thanks": "谢谢"}),
+    # -- directory ---------------------------------------------------------------------
+    Row("POST", D, every(201, MANAGERS), json=_place_body),
+    Row("GET", D, every(200), query=lambda w: {"community_id": w.a}),
+    Row("PATCH", f"{D}/{{place_id}}", every(200, MANAGERS),
+        params=lambda w, r, f: {"place_id": _place(w)}, json=lambda w, r, f: {"notes": "矩阵"}),
+    Row("POST", f"{D}/{{place_id}}/verify", every(200, MANAGERS),
+        params=lambda w, r, f: {"place_id": _place(w)}),
+
+    # -- library: digital editions (the catalogue is district-wide: any staff) ----------
+    Row("POST", f"{L}/titles/{{title_id}}/editions", every(201, ("staff", "other_staff", "admin")),
+        params=lambda w, r, f: {"title_id": w.t_misc},
+        json=lambda w, r, f: {"kind": "ebook", "url": "https://books.example.org/m.epub"}),
+    Row("GET", f"{L}/branches/{{branch_id}}/poster", every(200, MANAGERS),
+        params=lambda w, r, f: {"branch_id": w.branch}),
+    Row("GET", f"{L}/editions/popular", every(200, MANAGERS),
+        query=lambda w: {"branch_id": w.branch}),
+    Row("GET", f"{L}/editions/{{edition_id}}", every(200, ROLES), public=True,
+        params=lambda w, r, f: {"edition_id": _edition(w)}),
+    # each role plays as its own listener (one address: otherwise all but one are 429)
+    Row("POST", f"{L}/editions/{{edition_id}}/plays", every(201, ROLES), public=True,
+        params=lambda w, r, f: {"edition_id": _edition(w)},
+        json=lambda w, r, f: {"listener": f"matrix-{r}-{uuid.uuid4().hex[:8]}"}),
 
     # -- operations: public, not in the spec -----------------------------------------------
     *[Row("GET", path, every(200, ROLES), public=True, in_spec=False)

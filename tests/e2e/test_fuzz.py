@@ -147,6 +147,13 @@ def world(api):
     wish = _ok(api.post("/api/v1/wishes", {"title": "书包", "description": "孩子的书包坏了"}, r))
     _ok(api.post(f"/api/v1/wishes/{wish['id']}/approve", {}, s))
     ids.update(need_id=[need["id"]], wish_id=[wish["id"]])
+    place = _ok(api.post("/api/v1/directory/places", {
+        "community_id": cid, "name": "模糊药房", "category": "pharmacy", "address": "1号楼",
+        "phone": "021-5555 0101", "hours": [{"days": [1, 2], "open": "20:00", "close": "02:00"}]},
+        s))
+    edition = _ok(api.post(f"/api/v1/library/titles/{title['id']}/editions", {
+        "kind": "audiobook", "url": "https://audio.example.org/f.mp3"}, s))
+    ids.update(place_id=[place["id"]], edition_id=[edition["id"]], branch_id=[branch["id"]])
 
     inbox = _ok(api.get("/api/v1/notifications", r))
     ids["message_id"] = [m["id"] for m in inbox["items"][:3]] or ["none"]

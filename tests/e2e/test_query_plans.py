@@ -174,6 +174,31 @@ def needs_paths(api, community, staff):
     ok(step(api, wish["id"], "confirm", resident["token"], {"thanks": "谢谢"}))
     ok(api.post("/api/v1/admin/jobs/needs-claim-expiry", {}, staff["token"]))
     eventually(lambda: ok(api.get(f"{P}/me", neighbour["token"]))["balance"] == 2)
+def directory_paths(api, community, staff, diner, library_site):
+    D = "/api/v1/directory/places"
+    body = {"community_id": community["id"], "name": "社区卫生服务站", "category": "clinic",
+            "address": "幸福路 8 号", "phone": "021-6555 1234",
+            "hours": [{"days": [1, 2, 3, 4, 5], "open": "08:00", "close": "17:00"}]}
+    place = ok(api.post(D, body, staff["token"]), 201)
+    ok(api.post(D, {**body, "name": "益丰大药房", "category": "pharmacy"}, staff["token"]), 201)
+    ok(api.patch(f"{D}/{place['id']}", {"notes": "周末休息"}, staff["token"]))
+    ok(api.post(f"{D}/{place['id']}/verify", None, staff["token"]))
+    _pages(api, D, diner["token"])
+    ok(api.get(D, diner["token"], params={"category": "clinic", "q": "卫生", "open_now": "true"}))
+    ok(api.post("/api/v1/admin/jobs/directory-stale", {}, staff["token"]))
+    # the library's digital editions: attach, the poster, a play, the most played
+    title = library_site.title("活着", "余华", ("有声书",))
+    library_site.copy(title, library_site.house_a)
+    edition = ok(api.post(f"/api/v1/library/titles/{title['id']}/editions",
+                          {"kind": "audiobook", "url": "https://audio.example.org/a.mp3"},
+                          library_site.token), 201)
+    poster = api.get(f"/api/v1/library/branches/{library_site.house_a['id']}/poster",
+                     library_site.token)
+    assert poster.status_code == 200, poster.text
+    ok(api.post(f"/api/v1/library/editions/{edition['id']}/plays", None), 201)
+    ok(api.get(f"/api/v1/library/editions/{edition['id']}"))
+    ok(api.get("/api/v1/library/editions/popular", library_site.token,
+               params={"branch_id": library_site.house_a["id"]}))
 
 
 def hot_paths(api):
@@ -183,7 +208,8 @@ def hot_paths(api):
     ok(api.get("/api/v1/me", diner["token"]))
     ok(api.get("/api/v1/residents", staff["token"], params={"q": "赵"}))
     canteen_paths(api, community, staff, diner)
-    library_paths(api)
+    library_site = library_paths(api)
+    directory_paths(api, community, staff, diner, library_site)
     volunteer_paths(api, community, staff)
     facilities_paths(api, community, staff, diner)
     needs_paths(api, community, staff)
