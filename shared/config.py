@@ -18,7 +18,7 @@ DEFAULT_ADMIN_PASSWORD = "linli-admin-2026"  # development only: printed by `mak
 DEV_SECRET = "dev-only-insecure-secret-never-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 # Every service of the suite, in start order (residents first: the others ask it).
-SERVICES = ("residents", "notifications", "canteen", "library", "volunteer")
+SERVICES = ("residents", "notifications", "canteen", "library", "volunteer", "activities")
 # a shared terminal at a busy registration day stays under this many per address and hour
 REGISTRATIONS_PER_HOUR = 200
 MIN_SECRET_BYTES = 32
@@ -76,6 +76,7 @@ class Settings:
     canteen_sweep_seconds: float = 60.0
     volunteer_sla_sweep_seconds: float = 30.0
     push_sweep_seconds: float = 1.0
+    activities_offer_sweep_seconds: float = 60.0
     preferences_cache_seconds: float = 5.0
     push_deadline_seconds: float = 10.0
     push_concurrency: int = 50
@@ -168,6 +169,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         canteen_sweep_seconds=float(environ.get("LINLI_CANTEEN_SWEEP_SECONDS", "60")),
         volunteer_sla_sweep_seconds=float(environ.get("LINLI_VOLUNTEER_SLA_SWEEP_SECONDS", "30")),
         push_sweep_seconds=float(environ.get("LINLI_PUSH_SWEEP_SECONDS", "1")),
+        activities_offer_sweep_seconds=float(environ.get("LINLI_ACTIVITIES_OFFER_SWEEP_SECONDS",
+                                                         "60")),
         preferences_cache_seconds=float(environ.get("LINLI_PREFERENCES_CACHE_SECONDS", "5")),
         push_deadline_seconds=float(environ.get("LINLI_PUSH_DEADLINE_SECONDS", "10")),
         push_concurrency=int(environ.get("LINLI_PUSH_CONCURRENCY", "50")),

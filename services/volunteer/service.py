@@ -6,7 +6,7 @@ import uuid
 
 from nameko.rpc import RpcProxy
 
-from services.volunteer import matching, schemas, workflow
+from services.volunteer import from_activities, matching, schemas, workflow
 from services.volunteer.jobs import schedule
 from services.volunteer.storage import VolunteerStore
 from shared import clock
@@ -63,7 +63,7 @@ def _entry(doc):
                            "request_id": doc["request_id"] if doc["kind"] == "credit" else None})
 
 
-class VolunteerService(chassis.LinliService):
+class VolunteerService(from_activities.AttendancePoints, chassis.LinliService):
     name = "volunteer"
     store = Mongo(VolunteerStore)
     jobs = schedule
