@@ -1,5 +1,7 @@
 """Shapes of what comes into and goes out of the activities service. The gateway
 validates with the same schemas; the service loads them again."""
+import datetime as dt
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.activities.seating import KINDS, MAX_PARTY, STATUSES
@@ -67,7 +69,10 @@ class ActivityQuery(Page):
 
 class Member(StrictSchema):
     name = Text(50, required=True)
-    birth_date = Day(required=True)
+    # a birth date, not a day of the community's calendar: from 1900 to today
+    birth_date = fields.Date(required=True, validate=validate.Range(
+        min=dt.date(1900, 1, 1), max=dt.date.today() + dt.timedelta(days=1),
+        error="a birth date between {min} and today"))
 
 
 class NewSignup(StrictSchema):

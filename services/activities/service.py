@@ -52,6 +52,12 @@ def _signup(doc, position=None):
         "created_at": clock.iso(doc["created_at"])})
 
 
+def _stored(instant):
+    """An instant as the database keeps it (milliseconds, UTC), so that what a create
+    answers is what every later read answers."""
+    return clock.as_utc(instant).replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
 class ActivitiesService(chassis.LinliService):
     name = "activities"
     store = Mongo(ActivitiesStore)
@@ -70,7 +76,9 @@ class ActivitiesService(chassis.LinliService):
                             "only staff of that community publish its activities")
         if not call(self.residents, "community_exists", data["community_id"]):
             raise Invalid("no such community", details={"community_id": ["unknown community"]})
-        sessions = sorted(data.pop("sessions"), key=lambda s: s["start"])
+        sessions = sorted(({"start": _stored(s["start"]), "end": _stored(s["end"])}
+                           for s in data.pop("sessions")), key=lambda s: s["start"])
+        data["signup_closes_at"] = _stored(data["signup_closes_at"])
         now = clock.now()
         if data["signup_closes_at"] <= now:
             raise Invalid("sign-up would be closed already",
