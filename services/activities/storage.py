@@ -42,6 +42,7 @@ class ActivitiesStore(Store):
             unique("activity_id", "resident_id", name=ACTIVE_SIGNUP_INDEX,
                    partialFilterExpression={"active": True}),
             index("activity_id", "status", "seq"),
+            index("activity_id", "status", "-created_at", "-_id"),
             index("activity_id", "-created_at", "-_id"),
             index("resident_id", "-created_at", "-_id"),
             index("resident_id", "status", "-created_at", "-_id"),

@@ -24,8 +24,8 @@ def publish(api, staff, community_id, status=201, starts_in=dt.timedelta(days=2)
 
 
 def sign_up(api, person, activity, *others, status=201):
-    party = [{"name": person.get("name", "居民"), "birth_date": person.get("birth_date",
-                                                                       "1990-05-01")}]
+    party = [{"name": person.get("name") or "居民",
+              "birth_date": person.get("birth_date") or "1990-05-01"}]
     party += [{"name": name, "birth_date": born} for name, born in others]
     return ok(api.post(f"{A}/{activity['id']}/signups", {"party": party}, person["token"]),
               status)
