@@ -12,7 +12,7 @@ from services.web.views.common import int_or_none, now, refused, see_other, toda
 bp = Blueprint("console", __name__, url_prefix="/console")
 MEALS = ("breakfast", "lunch", "dinner")
 JOBS = ("canteen-no-show", "canteen-pickup-reminder", "library-overdue", "library-hold-expiry",
-        "volunteer-sla")
+        "volunteer-sla", "activities-offer-expiry")
 GROUPS = ("sanitation_worker", "delivery_rider", "property_staff", "elderly_alone")
 
 
