@@ -35,9 +35,9 @@ class StateMoved(Exception):
 class ActivitiesStore(Store):
     service = "activities"
     indexes = {
-        "activities": [index("community_id", "ends_at", "-created_at", "-_id"),
-                       index("community_id", "kind", "ends_at", "-created_at", "-_id"),
-                       index("community_id", "-created_at", "-_id")],
+        # newest first with ``ends_at >= from``: the sort's fields lead, ends_at follows
+        "activities": [index("community_id", "-created_at", "-_id", "ends_at"),
+                       index("community_id", "kind", "-created_at", "-_id", "ends_at")],
         "signups": [
             unique("activity_id", "resident_id", name=ACTIVE_SIGNUP_INDEX,
                    partialFilterExpression={"active": True}),
@@ -135,11 +135,11 @@ class ActivitiesStore(Store):
                 open_filter, {"$inc": {"waitlist_seq": 1, "waiting": 1}}, session=tx.session)
             if not queued.matched_count:
                 raise SignupRefused()
-            seq = self.activities.find_one({"_id": activity["_id"]}, {"waitlist_seq": 1},
-                                           session=tx.session)["waitlist_seq"]
-            doc.update(status="waitlisted", seq=seq)
+            line = self.activities.find_one({"_id": activity["_id"]},
+                                            {"waitlist_seq": 1, "waiting": 1}, session=tx.session)
+            doc.update(status="waitlisted", seq=line["waitlist_seq"])
             self.signups.insert_one(doc, session=tx.session)
-            doc["position"] = self._position(activity["_id"], seq, tx.session)
+            doc["position"] = line["waiting"]  # the newest in line: behind every other
             tx.emit("activities.signup_waitlisted", waiting_event(doc))
             return doc
 
@@ -152,15 +152,14 @@ class ActivitiesStore(Store):
                                code="already_signed_up") from exc
             raise
 
-    def _position(self, activity_id: str, seq: int, session=None) -> int:
-        return 1 + self.signups.count_documents(
-            {"activity_id": activity_id, "status": "waitlisted", "seq": {"$lt": seq}},
-            session=session)
-
     def position(self, signup: dict) -> int | None:
+        """1 + the parties waiting ahead (an indexed find: a count would be an
+        aggregate, which the embedded server answers by walking the collection)."""
         if signup["status"] != "waitlisted":
             return None
-        return self._position(signup["activity_id"], signup["seq"])
+        ahead = self.signups.find({"activity_id": signup["activity_id"], "status": "waitlisted",
+                                   "seq": {"$lt": signup["seq"]}}, {"_id": 1})
+        return 1 + len(list(ahead))
 
     def waitlist_positions(self, activity_id: str) -> dict[int, int]:
         seqs = [d["seq"] for d in self.signups.find(
