@@ -35,9 +35,10 @@ class StateMoved(Exception):
 class ActivitiesStore(Store):
     service = "activities"
     indexes = {
-        # newest first with ``ends_at >= from``: the sort's fields lead, ends_at follows
-        "activities": [index("community_id", "-created_at", "-_id", "ends_at"),
-                       index("community_id", "kind", "-created_at", "-_id", "ends_at")],
+        # every field of a list's filter in the index, the keyset's fields last (the
+        # embedded server walks the collection for a filter field outside the index)
+        "activities": [index("community_id", "ends_at", "-created_at", "-_id"),
+                       index("community_id", "kind", "ends_at", "-created_at", "-_id")],
         "signups": [
             unique("activity_id", "resident_id", name=ACTIVE_SIGNUP_INDEX,
                    partialFilterExpression={"active": True}),

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from shared.events import make_envelope, publisher
 from tests.e2e.activities_helpers import A, at, error_code, publish, sign_up, step
 from tests.e2e.volunteer_helpers import P, assert_ledger_balanced, ok
 from tests.helpers import eventually
@@ -241,7 +242,7 @@ def test_an_offer_made_near_the_start_expires_at_the_start(api, place):
     assert offer["offer_expires_at"] == soon["starts_at"]
 
 
-def test_sign_up_closes_and_attendance_earns_points_once(api, place):
+def test_sign_up_closes_and_attendance_earns_points_once(api, stack, place):
     staff, (a, b, c, _) = place["staff"], place["people"]
     points = 7
     now = dt.datetime.now(dt.timezone.utc)
@@ -287,6 +288,22 @@ def test_sign_up_closes_and_attendance_earns_points_once(api, place):
     eventually(lambda: messages_of(api, a, "volunteer.points_credited"))
     assert ok(api.get(f"{P}/me", a["token"]))["balance"] == points
     assert len(messages_of(api, a, "activities.attendance_recorded")) == 1
+    assert_ledger_balanced(api)
+
+    # the event delivered again, and a second event for the same sign-up: no second
+    # credit; then one for another sign-up, which shows the others were handled first
+    row = stack.db("activities")["outbox"].find_one(
+        {"type": "activities.attendance_recorded", "envelope.data.signup_id": family["id"]})
+    for _ in range(3):
+        publisher().publish(row["envelope"])
+    publisher().publish(make_envelope("activities.attendance_recorded", row["envelope"]["data"],
+                                      source="activities"))
+    publisher().publish(make_envelope("activities.attendance_recorded", {
+        **row["envelope"]["data"], "signup_id": "another-signup", "points": 1},
+        source="activities"))
+    eventually(lambda: ok(api.get(f"{P}/me", a["token"]))["balance"] == points + 1)
+    grants = [e for e in ok(api.get(f"{P}/me", a["token"]))["entries"] if e["kind"] == "grant"]
+    assert sorted(e["points"] for e in grants) == [1, points]
     assert_ledger_balanced(api)
 
 
