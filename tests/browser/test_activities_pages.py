@@ -1,6 +1,7 @@
 """Classes and gatherings in a real browser: a mother signs up with her son, waits in
 line, is offered the seats when another family cancels and accepts them; staff see
 the roster and publish an activity from the console. axe-core on each page."""
+import datetime as dt
 import uuid
 
 import pytest
@@ -85,3 +86,32 @@ def test_staff_publish_an_activity_from_the_console(browser, web, api, centre):
     course = next(a for a in made if a["title"] == "周末书法班")
     assert (len(course["sessions"]), course["capacity"], course["attendance_points"]) == (4, 12, 5)
     screenshot(browser, "console-activity")
+
+
+def test_staff_mark_a_family_arrived_at_the_door_on_a_phone(browser, web, api, centre):
+    cid = centre["community"]["id"]
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
+    drums = api.post(A, {"community_id": cid, "title": "非洲鼓体验课", "kind": "class",
+                         "sessions": [{"start": start.isoformat(),
+                                       "end": (start + dt.timedelta(hours=1)).isoformat()}],
+                         "capacity": 6, "location": "活动室", "signup_closes_at": start.isoformat(),
+                         "attendance_points": 4}, centre["staff"]["token"])
+    assert drums.status_code == 201, drums.text
+    drums = drums.json()
+    father = api.resident(cid, name="吴刚", birth_date="1985-02-02")
+    family = sign_up(api, father, drums, ("吴小鼓", "2016-08-08"))
+    sign_in(browser, web, centre["staff"]["phone"], centre["staff"]["password"],
+            then="/console/activities")
+
+    def arrived(driver):  # the door opens at the first session's start: tap until it does
+        open_page(driver, web, f"/console/activities/{drums['id']}")
+        if "已签到" in driver.find_element(By.ID, f"signup-{family['id']}").text:
+            return True
+        submit(driver, f"#signup-{family['id']} button.primary")
+        return False
+    wait(browser, 30).until(arrived)
+    assert api.get(f"{A}/signups/{family['id']}", father["token"]).json()["attended"] is True
+    assert wait(browser).until(lambda d: api.get("/api/v1/points/me", father["token"])
+                               .json()["balance"] == 4)
+    assert axe_problems(browser) == []
+    screenshot(browser, "console-attendance")
