@@ -38,7 +38,10 @@ class ActivitiesStore(Store):
         # every field of a list's filter in the index, the keyset's fields last (the
         # embedded server walks the collection for a filter field outside the index)
         "activities": [index("community_id", "ends_at", "-created_at", "-_id"),
-                       index("community_id", "kind", "ends_at", "-created_at", "-_id")],
+                       index("community_id", "kind", "ends_at", "-created_at", "-_id"),
+                       # an admin's list of every community
+                       index("ends_at", "-created_at", "-_id"),
+                       index("kind", "ends_at", "-created_at", "-_id")],
         "signups": [
             unique("activity_id", "resident_id", name=ACTIVE_SIGNUP_INDEX,
                    partialFilterExpression={"active": True}),

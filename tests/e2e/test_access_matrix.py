@@ -53,6 +53,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 A1 = "/api/v1"
 C, L, V, P = f"{A1}/canteen", f"{A1}/library", f"{A1}/volunteer", f"{A1}/points"
 N = f"{A1}/notifications"
+ACT = f"{A1}/activities"
 MEALS = ("breakfast", "lunch", "dinner")
 DISHES = [{"name": "米饭", "tags": [], "price_fen": 100},
           {"name": "西红柿炒鸡蛋", "tags": ["vegetable"], "price_fen": 800}]
@@ -273,6 +274,30 @@ ROWS = [
         json=lambda w, r, f: {"reason": "发错了"}),
     Row("GET", f"{P}/ledger", every(200, MANAGERS), query=lambda w: {"community_id": w.a}),
 
+    # -- activities ----------------------------------------------------------------------
+    Row("POST", ACT, every(201, MANAGERS), json=lambda w, r, f: w.activity_body()),
+    Row("GET", ACT, every(200)),
+    Row("GET", f"{ACT}/signups", every(200), query=lambda w: {"limit": 200},
+        secret=lambda w: w.signup, shown_to=("resident",), hidden_from=SIGNED_IN[1:]),
+    Row("GET", f"{ACT}/{{activity_id}}", every(200),
+        params=lambda w, r, f: {"activity_id": w.activity}),
+    Row("POST", f"{ACT}/{{activity_id}}/signups", every(201),
+        params=lambda w, r, f: {"activity_id": w.fresh_activity()},
+        json=lambda w, r, f: {"party": [{"name": "矩阵居民", "birth_date": "1980-01-01"}]}),
+    Row("GET", f"{ACT}/{{activity_id}}/signups", every(200, MANAGERS),
+        params=lambda w, r, f: {"activity_id": w.activity}),
+    Row("GET", f"{ACT}/signups/{{signup_id}}", every(200, ("resident",) + MANAGERS), deny=404,
+        params=lambda w, r, f: {"signup_id": w.signup}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/cancel", every(200, ("resident",) + MANAGERS),
+        deny=404, params=lambda w, r, f: {"signup_id": w.fresh_signup() if f else w.signup}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/accept", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"signup_id": w.offered() if f else w.offer}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/decline", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"signup_id": w.offered() if f else w.offer}),
+    Row("POST", f"{ACT}/{{activity_id}}/attendance", every(200, MANAGERS),
+        params=lambda w, r, f: {"activity_id": w.door_open()},
+        json=lambda w, r, f: {"signup_id": w.door_signup, "attended": True}),
+
     # -- operations: public, not in the spec -----------------------------------------------
     *[Row("GET", path, every(200, ROLES), public=True, in_spec=False)
       for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")],
@@ -302,6 +327,7 @@ class World:
         self.people = made
         self.tokens = {"anonymous": None, "admin": admin,
                        **{role: person["token"] for role, person in made.items()}}
+        self._activities()  # first: its door opens a few seconds on, while the rest is built
         self._canteen()
         self._library()
         self._volunteer()
@@ -354,6 +380,48 @@ class World:
                 return answer.json()["id"]
             assert answer.status_code == 409, answer.text
         raise AssertionError("no free slot left for a fresh booking")
+
+    # -- activities ------------------------------------------------------------------
+    def activity_body(self, capacity=50, start=None, **fields):
+        start = start or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+        return {"community_id": self.a, "title": "矩阵书法班", "kind": "course",
+                "sessions": [{"start": start.isoformat(),
+                              "end": (start + dt.timedelta(hours=2)).isoformat()}],
+                "capacity": capacity, "location": "活动室",
+                "signup_closes_at": (start - dt.timedelta(seconds=1)).isoformat(), **fields}
+
+    def fresh_activity(self, capacity=50):
+        return self.post(ACT, self.activity_body(capacity), "staff", 201)["id"]
+
+    def _sign_up(self, activity_id, role):
+        person = self.people[role]
+        return self.post(f"{ACT}/{activity_id}/signups", {"party": [
+            {"name": person["name"], "birth_date": person["birth_date"]}]}, role, 201)["id"]
+
+    def _activities(self):
+        self.door_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=4)
+        door = self.post(ACT, self.activity_body(start=self.door_at, attendance_points=1),
+                         "staff", 201)["id"]
+        self.door, self.door_signup = door, self._sign_up(door, "resident")
+        self.activity = self.fresh_activity()
+        self.signup = self._sign_up(self.activity, "resident")
+        self.offer = self.offered()
+
+    def fresh_signup(self):
+        return self._sign_up(self.fresh_activity(), "resident")
+
+    def offered(self):
+        """A sign-up of the resident offered a seat: the seat's holder cancelled."""
+        activity = self.fresh_activity(capacity=1)
+        holder = self._sign_up(activity, "spare")
+        waiting = self._sign_up(activity, "resident")
+        self.post(f"{ACT}/signups/{holder}/cancel", {}, "spare", 200)
+        return waiting
+
+    def door_open(self):
+        """The activity whose first session has started (attendance opens then)."""
+        eventually(lambda: dt.datetime.now(dt.timezone.utc) > self.door_at, seconds=30)
+        return self.door
 
     # -- library ---------------------------------------------------------------------
     def _library(self):
