@@ -81,11 +81,11 @@ def positions(waiting_seqs: list[int]) -> dict[int, int]:
 
 def birthday_guests(members: list[dict], month: int, on: dt.date) -> list[str]:
     """Residents born in ``month`` and aged 60 or over on ``on`` (the gathering's
-    date): the ones a birthday gathering invites."""
+    date): the ones a birthday gathering invites (staff accounts are not residents)."""
     guests = []
     for member in members:
         born = member.get("birth_date")
-        if not born:
+        if not born or member.get("role", "resident") != "resident":
             continue
         born = dt.date.fromisoformat(born) if isinstance(born, str) else born
         if born.month == month and clock.age_on(born, on) >= BIRTHDAY_AGE:

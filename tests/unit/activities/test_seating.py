@@ -99,5 +99,6 @@ def test_positions_follow_the_waitlist_order_without_gaps():
     (None, False),
 ])
 def test_a_birthday_gathering_invites_those_sixty_and_over_born_that_month(born, invited):
-    members = [{"_id": "r1", "birth_date": born}]
+    members = [{"_id": "r1", "birth_date": born, "role": "resident"},
+               {"_id": "s1", "birth_date": born, "role": "staff"}]
     assert seating.birthday_guests(members, 12, dt.date(2026, 12, 5)) == (["r1"] if invited else [])
