@@ -41,12 +41,13 @@ NAME = "[a-z][a-z0-9_]*"
 # Whom each service calls over RPC and whose events it handles. A unit test compares
 # these with the RpcProxy dependencies and @handles entrypoints in services/*/service.py.
 CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
-         "volunteer": ("residents",), "notifications": ("residents",),
+         "volunteer": ("residents",), "notifications": ("residents",), "facilities": ("residents",),
          "activities": ("residents",)}
 LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (),
               "volunteer": ("activities",),
-              "notifications": ("residents", "canteen", "library", "volunteer", "activities"),
-              "activities": ("residents",)}
+              "notifications": ("residents", "canteen", "library", "volunteer", "facilities",
+                                "activities"),
+              "facilities": (), "activities": ("residents",)}
 
 
 def user_name(process: str) -> str:

@@ -129,6 +129,43 @@ CATALOGUE: dict[str, dict] = {
         "fields": ["transfer_id", "resident_id", "points", "reason", "balance"],
         "about": "Staff reversed a wrong credit.",
     },
+    # facilities
+    "facilities.room_booked": {
+        "fields": ["booking_id", "resident_id", "community_id", "room_id", "room_name",
+                   "start", "end", "start_local", "walk_in"],
+        "about": "A resident booked a function room (or walked in at the door).",
+    },
+    "facilities.room_booking_cancelled": {
+        "fields": ["booking_id", "resident_id", "community_id", "room_id", "room_name",
+                   "start", "end", "start_local"],
+        "about": "A room booking was cancelled before its start; the time is free again.",
+    },
+    "facilities.room_no_show": {
+        "fields": ["booking_id", "resident_id", "community_id", "room_id", "room_name",
+                   "start", "end", "start_local"],
+        "about": "Nobody checked in within 15 minutes of the start; the time is free again.",
+    },
+    "facilities.equipment_loaned": {
+        "fields": ["loan_id", "resident_id", "community_id", "item_id", "item_name", "code",
+                   "due_at", "due_local", "max_volume_db"],
+        "about": "A resident borrowed an item, accepting its rules.",
+    },
+    "facilities.equipment_returned": {
+        "fields": ["loan_id", "resident_id", "community_id", "item_id", "item_name", "code",
+                   "condition", "item_status"],
+        "about": "An item came back (a damaged one goes to maintenance).",
+    },
+    "facilities.equipment_overdue": {
+        "fields": ["loan_id", "resident_id", "community_id", "item_id", "item_name", "code",
+                   "due_at", "due_local"],
+        "about": "A loan was not returned by the end of its allowed window.",
+    },
+    "facilities.complaint_filed": {
+        "fields": ["complaint_id", "community_id", "item_id", "item_name", "code", "loan_id",
+                   "resident_id", "description", "at", "at_local"],
+        "about": "A noise complaint about an item; resident_id is the borrower of the loan "
+                 "out at that instant (null when none was).",
+    },
     # activities
     "activities.signup_confirmed": {
         "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",

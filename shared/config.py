@@ -18,7 +18,8 @@ DEFAULT_ADMIN_PASSWORD = "linli-admin-2026"  # development only: printed by `mak
 DEV_SECRET = "dev-only-insecure-secret-never-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 # Every service of the suite, in start order (residents first: the others ask it).
-SERVICES = ("residents", "notifications", "canteen", "library", "volunteer", "activities")
+SERVICES = ("residents", "notifications", "canteen", "library", "volunteer", "facilities",
+            "activities")
 # a shared terminal at a busy registration day stays under this many per address and hour
 REGISTRATIONS_PER_HOUR = 200
 MIN_SECRET_BYTES = 32
@@ -74,6 +75,7 @@ class Settings:
     library_sweep_seconds: float = 60.0
     library_sweep_batch: int = 500
     canteen_sweep_seconds: float = 60.0
+    facilities_sweep_seconds: float = 60.0
     volunteer_sla_sweep_seconds: float = 30.0
     push_sweep_seconds: float = 1.0
     activities_offer_sweep_seconds: float = 60.0
@@ -167,6 +169,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         library_sweep_seconds=float(environ.get("LINLI_LIBRARY_SWEEP_SECONDS", "60")),
         library_sweep_batch=int(environ.get("LINLI_LIBRARY_SWEEP_BATCH", "500")),
         canteen_sweep_seconds=float(environ.get("LINLI_CANTEEN_SWEEP_SECONDS", "60")),
+        facilities_sweep_seconds=float(environ.get("LINLI_FACILITIES_SWEEP_SECONDS", "60")),
         volunteer_sla_sweep_seconds=float(environ.get("LINLI_VOLUNTEER_SLA_SWEEP_SECONDS", "30")),
         push_sweep_seconds=float(environ.get("LINLI_PUSH_SWEEP_SECONDS", "1")),
         activities_offer_sweep_seconds=float(environ.get("LINLI_ACTIVITIES_OFFER_SWEEP_SECONDS",

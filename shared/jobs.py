@@ -99,6 +99,17 @@ class Schedule:
                 log.exception("%s failed", job.name)
 
 
+def batches(find, size: int = 500):
+    """Items from ``find(limit)``, batch after batch, until one comes back short: a
+    sweep claims every item of a batch (itself or another replica does), so the next
+    batch holds new ones."""
+    while True:
+        batch = find(size)
+        yield from batch
+        if len(batch) < size:
+            return
+
+
 def as_of_instant(text: str | None) -> dt.datetime:
     """The instant an on-demand run is for: now when none is given; 422 naming
     ``as_of`` outside years 2000-2999 or, in production, in the future (a job run "in

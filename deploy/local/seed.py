@@ -36,6 +36,7 @@ LOADED_WHEN_PRESENT = {
     "canteen": "/canteen/sites?community_id={community_id}",
     "library": "/library/branches?community_id={community_id}",
     "volunteer": "/volunteer/teams?community_id={community_id}",
+    "facilities": "/facilities/rooms?community_id={community_id}",
     "activities": "/activities?community_id={community_id}",
 }
 

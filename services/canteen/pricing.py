@@ -20,7 +20,6 @@ import datetime as dt
 from shared.clock import age_on
 from shared.errors import Invalid
 
-RULES = ("standard", "elder", "caring_lunch")
 ELDER_AGE = 60
 CARING_GROUPS = frozenset({"sanitation_worker", "delivery_rider", "property_staff"})
 DEFAULT_CARING_LUNCH_PRICE_FEN = 990
@@ -46,6 +45,11 @@ def is_elder(birth_date: dt.date | None, meal_date: dt.date) -> bool:
 def caring_lunch_applies(groups, meal: str, had_caring_lunch_that_day: bool) -> bool:
     return (meal == "lunch" and not had_caring_lunch_that_day
             and bool(CARING_GROUPS.intersection(groups or ())))
+
+
+def caring_lunch_could_apply(groups, meal: str) -> bool:
+    """Whether the day's earlier caring lunches matter at all (worth a read)."""
+    return caring_lunch_applies(groups, meal, had_caring_lunch_that_day=False)
 
 
 def elder_total_fen(list_total_fen: int, discount_percent: int) -> int:

@@ -8,16 +8,20 @@ per slot are unique indexes. Every change with its events is one transaction."""
 import threading
 from contextlib import contextmanager
 
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError
 
+from services.canteen import booking as rules
 from shared import clock
-from shared.errors import Conflict
-from shared.mongo import Store, index, new_id, unique
+from shared.errors import Conflict, Unavailable
+from shared.mongo import Store, index, is_duplicate_key, new_id, unique
 from shared.pagination import newest_first
 
 PICKUP_CODE_INDEX = "pickup_code_once_per_slot"
 MENU_TURN_SECONDS = 3
 ACTIVE_BOOKING_INDEX = "one_active_booking_per_resident_and_slot"
+PICKUP_CODE_ATTEMPTS = 8    # codes drawn for one booking before giving up (busy)
+REPUBLISH_ATTEMPTS = 10     # capacity moved under a republish this often: busy
+CHECKOUT_ATTEMPTS = 2       # the second prices without the caring lunch another took
 
 
 class SlotUnavailable(Exception):
@@ -147,8 +151,32 @@ class CanteenStore(Store):
         return list(self.menus.find({"site_id": site_id, "date": {"$gte": first, "$lte": last}})
                     .limit(500))
 
+    def publish_menu(self, first: dict, changes: dict, event: dict) -> dict:
+        """Publish a slot's menu: insert ``first`` when the slot has none, else set
+        ``changes`` on the one there (a simultaneous first publish that won is
+        republished over). 409 ``capacity_below_booked``; 503 ``busy`` when the
+        capacity keeps moving under us."""
+        current = self.menu(first["site_id"], first["date"], first["meal"])
+        if current is None:
+            try:
+                return self.publish_new_menu(first, event)
+            except Exception as exc:
+                if not is_duplicate_key(exc):
+                    raise
+                current = self.menu(first["site_id"], first["date"], first["meal"])
+        for _ in range(REPUBLISH_ATTEMPTS):
+            refused = rules.capacity_refusal(current["booked"], changes["capacity"])
+            if refused:
+                raise refused
+            try:
+                return self.republish_menu(current, changes, event)
+            except CapacityMoved:
+                current = self.menu_by_id(current["_id"])
+        raise Unavailable("the menu is changing too fast; try again", code="busy")
+
     def publish_new_menu(self, doc: dict, event: dict) -> dict:
-        """Insert a first menu for its slot; DuplicateKeyError if one appeared meanwhile."""
+        """Insert a first menu for its slot; a duplicate key error if one appeared
+        meanwhile."""
         def write(tx):
             self.menus.insert_one(doc, session=tx.session)
             tx.emit("canteen.menu_published", {**event, "menu_id": doc["_id"]})
@@ -210,6 +238,23 @@ class CanteenStore(Store):
         return self.bookings.find_one({"site_id": site_id, "date": date, "meal": meal,
                                        "pickup_code": code})
 
+    def book(self, menu: dict, booking: dict, now) -> dict:
+        """Write ``booking`` (from ``booking.new_booking``) with a pickup code free in
+        its slot, drawing again while the code is taken. A take that matched nothing
+        is explained afterwards from the menu as it is now (``booking.refusal``)."""
+        for _ in range(PICKUP_CODE_ATTEMPTS):
+            doc = rules.with_pickup_code(booking)
+            try:
+                return self.add_booking(menu, doc, rules.booking_created_event(doc))
+            except PickupCodeTaken:
+                continue
+            except SlotUnavailable:
+                fresh = self.menu_by_id(menu["_id"])
+                already = self.active_booking(doc["site_id"], doc["date"], doc["meal"],
+                                              doc["resident_id"]) is not None
+                raise rules.refusal(fresh, now, already) from None
+        raise Unavailable("could not find a free pickup code; try again", code="busy")
+
     def add_booking(self, menu: dict, doc: dict, event: dict) -> dict:
         """Take ``doc["portions"]`` from the menu and record the booking, atomically.
 
@@ -231,8 +276,8 @@ class CanteenStore(Store):
         try:
             with self.menu_writer(menu["_id"]):
                 return self.transaction(write)
-        except (DuplicateKeyError, OperationFailure) as exc:
-            if getattr(exc, "code", None) != 11000 and not isinstance(exc, DuplicateKeyError):
+        except Exception as exc:
+            if not is_duplicate_key(exc):
                 raise
             if _duplicate_of(exc) == "pickup_code":
                 raise PickupCodeTaken() from exc
@@ -288,6 +333,20 @@ class CanteenStore(Store):
         return self.db["caring_lunches"].find_one({"_id": f"{resident_id}:{date}"},
                                                   {"_id": 1}) is not None
 
+    def check_out(self, resident_id: str, date: str, bill_of, booking: dict | None,
+                  site_name: str) -> dict:
+        """Record the bill ``bill_of(had_caring_lunch_that_day)`` (see ``add_checkout``).
+        When another counter served this diner's caring lunch first, the bill is made
+        again without it; 409 ``busy`` if that happens twice."""
+        had_caring = self.had_caring_lunch(resident_id, date)
+        for _ in range(CHECKOUT_ATTEMPTS):
+            bill = bill_of(had_caring)
+            try:
+                return self.add_checkout(bill, booking, rules.meal_served_event(bill, site_name))
+            except CaringLunchTaken:
+                had_caring = True
+        raise Conflict("the caring lunch was just used elsewhere; try again", code="busy")
+
     def add_checkout(self, bill: dict, booking: dict | None, event: dict) -> dict:
         """Record the bill; serve the booking (``booked`` -> ``served``) and claim the
         day's caring lunch in the same transaction.
@@ -315,8 +374,8 @@ class CanteenStore(Store):
 
         try:
             return self.transaction(write)
-        except OperationFailure as exc:
-            if exc.code == 11000:
+        except Exception as exc:
+            if is_duplicate_key(exc):
                 raise CaringLunchTaken() from exc
             raise
 

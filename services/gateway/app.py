@@ -16,8 +16,10 @@ from shared.context import new_request_id, set_request_id
 log = logging.getLogger("gateway")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Everything under /api/v1 needs a token except these; the token is checked before the
-# body is validated, so an anonymous caller learns nothing about the input schemas.
-PUBLIC = {"/api/v1/auth/register", "/api/v1/auth/token"}
+# body is validated, so an anonymous caller learns nothing about the input schemas. The
+# list of communities is public: somebody registering chooses theirs from it.
+PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/token"),
+          ("GET", "/api/v1/communities")}
 MAX_BODY_BYTES = 1 * 1024 * 1024
 
 
@@ -52,7 +54,7 @@ def create_app() -> Flask:
         sent = request.headers.get("X-Request-Id", "")
         g.request_id = sent if _REQUEST_ID.match(sent) else new_request_id()
         set_request_id(g.request_id)
-        if request.path.startswith("/api/") and request.path not in PUBLIC:
+        if request.path.startswith("/api/") and (request.method, request.path) not in PUBLIC:
             web.caller()  # 401 before anything else
         return idempotency.before_request()
 

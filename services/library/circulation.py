@@ -1,4 +1,6 @@
-"""Circulation rules as plain functions: due dates, renewals, overdue, holds.
+"""Circulation rules as plain functions: who may borrow, due dates, renewals, returns,
+overdue notices and reminders, transfers, and what a title has on the shelves. The
+hold queue has its own module (``holds``).
 
 Dates are the community's local calendar dates (``datetime.date``); instants are
 aware UTC datetimes. Nothing here knows about nameko or Mongo."""
@@ -6,16 +8,39 @@ import datetime as dt
 
 DEFAULT_LOAN_PERIOD_DAYS = 30
 PATRON_LIMIT = 5            # active loans a resident may have at once
-HOLD_LIMIT = 5              # active holds (waiting, in transit, ready) a resident may have
 MAX_RENEWALS = 2
-HOLD_PICKUP_DAYS = 3        # a ready hold waits this long, then passes on
 DUE_SOON_DAYS = 2           # the reminder goes out this many days before the due date
 
 COPY_STATES = ("available", "on_loan", "in_transit", "hold_ready")
 LOAN_STATES = ("active", "overdue", "returned")
-HOLD_STATES = ("waiting", "in_transit", "ready", "collected", "expired", "cancelled")
 OPEN_LOAN_STATES = ("active", "overdue")
-OPEN_HOLD_STATES = ("waiting", "in_transit", "ready")
+RECEIVABLE_COPY_STATES = ("in_transit", "available")
+
+
+# -- borrowing ---------------------------------------------------------------------------
+def checkout_refusal(copy: dict, resident_id: str) -> tuple[str, str, dict | None] | None:
+    """Why a scanned copy cannot be lent to this resident, as ``(code, message,
+    details)``: it is on the pickup shelf for someone else, or not on a shelf at all."""
+    if copy["status"] == "hold_ready" and copy.get("held_for") != resident_id:
+        return "copy_held", "this copy is held for another reader", None
+    if copy["status"] not in ("available", "hold_ready"):
+        return ("copy_unavailable", f"this copy is {copy['status'].replace('_', ' ')}",
+                {"status": copy["status"]})
+    return None
+
+
+def patron_blocked_reason(active_loans: int, overdue_loans: int) -> str | None:
+    """Why a resident may not borrow now (None when they may)."""
+    if overdue_loans > 0:
+        return "you have an overdue loan; return it before borrowing again"
+    if active_loans >= PATRON_LIMIT:
+        return f"at most {PATRON_LIMIT} loans at once"
+    return None
+
+
+def loan_period(branch: dict) -> int:
+    """Days a loan lasts: the lending branch's own period, else the default."""
+    return branch.get("loan_period_days") or DEFAULT_LOAN_PERIOD_DAYS
 
 
 def due_date(borrowed_on: dt.date, loan_period_days: int) -> dt.date:
@@ -23,24 +48,12 @@ def due_date(borrowed_on: dt.date, loan_period_days: int) -> dt.date:
     return borrowed_on + dt.timedelta(days=loan_period_days)
 
 
-def renewed_due_date(current_due: dt.date, loan_period_days: int) -> dt.date:
-    """A renewal counts from the current due date, not from the day of renewing."""
-    return current_due + dt.timedelta(days=loan_period_days)
-
-
-def is_overdue(due: dt.date, today: dt.date) -> bool:
-    return today > due
-
-
-def days_overdue(due: dt.date, today: dt.date) -> int:
-    return max(0, (today - due).days)
-
-
 def due_soon_on(due: dt.date) -> dt.date:
     """The day the due-soon reminder is sent."""
     return due - dt.timedelta(days=DUE_SOON_DAYS)
 
 
+# -- renewing ----------------------------------------------------------------------------
 def renewal_refusal(status: str, renewals: int, due: dt.date, today: dt.date,
                     someone_waits: bool) -> tuple[str, str] | None:
     """Why a loan cannot be renewed, as ``(code, message)``; None when it can."""
@@ -55,34 +68,46 @@ def renewal_refusal(status: str, renewals: int, due: dt.date, today: dt.date,
     return None
 
 
-def patron_blocked_reason(active_loans: int, overdue_loans: int) -> str | None:
-    """Why a resident may not borrow now (None when they may)."""
-    if overdue_loans > 0:
-        return "you have an overdue loan; return it before borrowing again"
-    if active_loans >= PATRON_LIMIT:
-        return f"at most {PATRON_LIMIT} loans at once"
-    return None
+def renewed_due_date(current_due: dt.date, loan_period_days: int) -> dt.date:
+    """A renewal counts from the current due date, not from the day of renewing."""
+    return current_due + dt.timedelta(days=loan_period_days)
 
 
-def hold_refusal(active_holds: int, active_loans: int, overdue_loans: int) -> tuple[str, str] | None:
-    """Why a resident may not place a hold now, as ``(code, message)``: a reader who may
-    not borrow may not hold either (so nobody ties up shelves they cannot borrow from),
-    and nobody holds more than ``HOLD_LIMIT`` titles at once."""
-    blocked = patron_blocked_reason(active_loans, overdue_loans)
-    if blocked:
-        return "patron_blocked", blocked
-    if active_holds >= HOLD_LIMIT:
-        return "hold_limit", f"at most {HOLD_LIMIT} active holds at once"
-    return None
+# -- returning ---------------------------------------------------------------------------
+def may_return(is_borrower: bool, manages_return_branch: bool, manages_loan_community: bool) -> bool:
+    """A copy is returned by its borrower, or by staff where it comes back or where it
+    was lent."""
+    return is_borrower or manages_return_branch or manages_loan_community
 
 
-def copy_state_for_hold(copy_branch_id: str, pickup_branch_id: str) -> tuple[str, str]:
-    """Where a copy assigned to a hold stands: ``(copy_status, hold_status)``."""
-    if copy_branch_id == pickup_branch_id:
-        return "hold_ready", "ready"
-    return "in_transit", "in_transit"
+def counters_on_return(loan_status: str) -> dict[str, int]:
+    """How the reader's counters change when a loan in ``loan_status`` is returned."""
+    counters = {"active_loans": -1}
+    if loan_status == "overdue":
+        counters["overdue"] = -1
+    return counters
 
 
+# -- overdue and reminders ---------------------------------------------------------------
+def is_overdue(due: dt.date, today: dt.date) -> bool:
+    return today > due
+
+
+def days_overdue(due: dt.date, today: dt.date) -> int:
+    return max(0, (today - due).days)
+
+
+def overdue_notice_due(last_notified_on: dt.date | None, today: dt.date) -> bool:
+    """An overdue loan gets at most one notice a day."""
+    return last_notified_on != today
+
+
+def due_soon_reminder_due(status: str, due: dt.date, today: dt.date) -> bool:
+    """The reminder still says something: the loan is open and not yet past due."""
+    return status == "active" and not is_overdue(due, today)
+
+
+# -- transfers and shelves ---------------------------------------------------------------
 def may_receive(copy_status: str, manages_copy_community: bool) -> bool:
     """A copy in transit is taken in by the staff it arrives at, wherever it comes from;
     an available copy is moved only by staff of the community it stands in (else staff
@@ -90,21 +115,20 @@ def may_receive(copy_status: str, manages_copy_community: bool) -> bool:
     return copy_status == "in_transit" or (copy_status == "available" and manages_copy_community)
 
 
-def hold_expires_at(ready_at: dt.datetime) -> dt.datetime:
-    return ready_at + dt.timedelta(days=HOLD_PICKUP_DAYS)
-
-
-def hold_has_expired(expires_at: dt.datetime, as_of: dt.datetime) -> bool:
-    return as_of >= expires_at
-
-
-def queue_position(waiting_before: int) -> int:
-    """1 for the first in line."""
-    return waiting_before + 1
-
-
-def next_in_line(waiting_holds: list[dict]) -> dict | None:
-    """The hold served next: the earliest placed (ties broken by id)."""
-    if not waiting_holds:
-        return None
-    return min(waiting_holds, key=lambda h: (h["created_at"], h["_id"]))
+def availability(title_id: str, copies: list[dict], branches: dict[str, dict],
+                 community_id: str | None) -> tuple[list[dict], int]:
+    """A title's available copies per branch (``[{branch_id, branch_name, kind, count}]``,
+    by branch name; in ``community_id`` when given) and how many copies it has at all."""
+    counts, total = {}, 0
+    for c in copies:
+        if c["title_id"] != title_id:
+            continue
+        total += 1
+        branch = branches.get(c["branch_id"])
+        if c["status"] == "available" and branch and (
+                community_id is None or branch["community_id"] == community_id):
+            counts[c["branch_id"]] = counts.get(c["branch_id"], 0) + 1
+    available = [{"branch_id": b, "branch_name": branches[b]["name"],
+                  "kind": branches[b]["kind"], "count": n}
+                 for b, n in sorted(counts.items(), key=lambda kv: branches[kv[0]]["name"])]
+    return available, total

@@ -1,7 +1,7 @@
 """Shapes of what comes into and goes out of the library service."""
 from marshmallow import Schema, fields, validate
 
-from services.library import circulation
+from services.library import circulation, holds
 from shared.schemas import Id, Page, StrictSchema, Text, Whole, page_of
 
 
@@ -50,6 +50,12 @@ class Scan(StrictSchema):
     branch_id = Id(required=True)
 
 
+class Checkout(Scan):
+    """A checkout; staff at the lending desk name the reader (``resident_id``, a resident
+    of their community), a reader scanning for themselves names nobody."""
+    resident_id = Id(load_default=None)
+
+
 class LoanQuery(Page):
     resident_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(circulation.LOAN_STATES))
@@ -61,7 +67,7 @@ class NewHold(StrictSchema):
 
 
 class HoldQuery(Page):
-    status = fields.String(load_default=None, validate=validate.OneOf(circulation.HOLD_STATES))
+    status = fields.String(load_default=None, validate=validate.OneOf(holds.HOLD_STATES))
 
 
 class ImportRow(StrictSchema):
@@ -166,3 +172,33 @@ HoldList = page_of(Hold, "HoldList")
 class ImportResult(Schema):
     titles = fields.Integer()
     copies = fields.Integer()
+
+
+class DeskQuery(StrictSchema):
+    community_id = Id(load_default=None)
+
+
+class CopyToPull(Schema):
+    copy_code = fields.String()
+    title = fields.String()
+    from_branch_id = fields.String()
+    from_branch_name = fields.String()
+    pickup_branch_id = fields.String(allow_none=True)
+    pickup_branch_name = fields.String()
+
+
+class OverdueLoan(Schema):
+    loan_id = fields.String()
+    title = fields.String()
+    copy_code = fields.String()
+    due_date = fields.String()
+    days_overdue = fields.Integer()
+    resident_id = fields.String()
+    resident_name = fields.String()
+    phone = fields.String()
+
+
+class DeskToday(Schema):
+    community_id = fields.String()
+    holds_to_pull = fields.List(fields.Nested(CopyToPull))
+    overdue_loans = fields.List(fields.Nested(OverdueLoan))

@@ -4,7 +4,7 @@ import datetime as dt
 
 from nameko.rpc import RpcProxy
 
-from services.library import circulation, schemas
+from services.library import circulation, desk, holds, schemas
 from services.library.jobs import schedule
 from services.library.storage import LibraryStore
 from shared import clock
@@ -39,7 +39,7 @@ def _loan(doc):
                           "returned_at": clock.local_iso(doc.get("returned_at"))})
 
 
-class LibraryService(chassis.LinliService):
+class LibraryService(desk.LendingDesk, chassis.LinliService):
     name = "library"
     store = Mongo(LibraryStore)
     jobs = schedule
@@ -118,21 +118,22 @@ class LibraryService(chassis.LinliService):
     # -- circulation ---------------------------------------------------------------------
     @rpc(expected_exceptions=EXPECTED)
     def checkout(self, actor, payload):
-        """Self-checkout: the caller scanned ``code``. The loan takes the copy's own
+        """Self-checkout: the caller scanned ``code`` (or staff at the desk lend it to
+        ``resident_id``, a resident of their community). The loan takes the copy's own
         branch (its loan period and community), whatever ``branch_id`` says; an unknown
         ``branch_id`` is still 422."""
         who = Actor.of(actor)
-        data = load(schemas.Scan(), payload)
+        data = load(schemas.Checkout(), payload)
+        borrower = self._whose(who, data["resident_id"])
         copy = self._copy_field(data["code"])
         self._branch_field(data["branch_id"])
         branch = self._branch_field(copy["branch_id"], "code")
-        if copy["status"] == "hold_ready" and copy.get("held_for") != who.id:
-            raise Conflict("this copy is held for another reader", code="copy_held")
-        if copy["status"] not in ("available", "hold_ready"):
-            raise Conflict(f"this copy is {copy['status'].replace('_', ' ')}",
-                           code="copy_unavailable", details={"status": copy["status"]})
+        refusal = circulation.checkout_refusal(copy, borrower)
+        if refusal:
+            code, message, details = refusal
+            raise Conflict(message, code=code, details=details)
         title = self.store.title(copy["title_id"])
-        return _loan(self.store.checkout(who.id, copy, title, branch, clock.now()))
+        return _loan(self.store.checkout(borrower, copy, title, branch, clock.now()))
 
     @rpc(expected_exceptions=EXPECTED)
     def return_copy(self, actor, payload):
@@ -144,8 +145,9 @@ class LibraryService(chassis.LinliService):
             raise Conflict("this copy is not on loan", code="not_on_loan",
                            details={"status": copy["status"]})
         loan = self.store.loan(copy["loan_id"])
-        if loan["resident_id"] != who.id and not (
-                who.manages(branch["community_id"]) or who.manages(loan["community_id"])):
+        if not circulation.may_return(loan["resident_id"] == who.id,
+                                      who.manages(branch["community_id"]),
+                                      who.manages(loan["community_id"])):
             raise Forbidden("only the borrower or staff can return this copy")
         title = self.store.title(copy["title_id"])
         returned, moved = self.store.return_copy(copy, loan, title, branch, clock.now())
@@ -159,7 +161,7 @@ class LibraryService(chassis.LinliService):
         data = load(schemas.Scan(), payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
         who.require_manager(branch["community_id"])
-        if copy["status"] not in ("in_transit", "available"):
+        if copy["status"] not in circulation.RECEIVABLE_COPY_STATES:
             raise Conflict(f"a copy that is {copy['status'].replace('_', ' ')} cannot be received",
                            code="illegal_transition", details={"status": copy["status"]})
         where = self.store.branch(copy["branch_id"])
@@ -215,7 +217,7 @@ class LibraryService(chassis.LinliService):
             raise NotFound("no such hold")
         if hold["resident_id"] != who.id and not who.manages(hold["community_id"]):
             raise NotFound("no such hold")
-        if hold["status"] not in circulation.OPEN_HOLD_STATES:
+        if not holds.may_cancel(hold["status"]):
             raise Conflict(f"the hold is already {hold['status']}", code="illegal_transition")
         title = self.store.title(hold["title_id"])
         return self._hold(self.store.cancel_hold(hold, title, clock.now()))
@@ -265,18 +267,13 @@ class LibraryService(chassis.LinliService):
         if not resident_id or resident_id == who.id:
             return who.id
         who.require_staff()
-        if not who.is_admin:
-            resident = call(self.residents, "get_resident", resident_id)
-            who.require_manager(resident["community_id"], "not a resident of your community")
+        resident = call(self.residents, "get_resident", resident_id)  # 404 when unknown
+        who.require_manager(resident["community_id"], "not a resident of your community")
         return resident_id
 
     def _hold(self, doc):
-        position = 0
-        if doc["status"] == "waiting":
-            position = circulation.queue_position(self.store.waiting_before(doc))
-        elif doc["status"] not in ("ready", "in_transit"):
-            position = None
-        return hold_out.dump({**doc, "id": doc["_id"], "position": position,
+        waiting = self.store.waiting_on(doc["title_id"]) if doc["status"] == "waiting" else []
+        return hold_out.dump({**doc, "id": doc["_id"], "position": holds.position(doc, waiting),
                               "created_at": clock.local_iso(doc["created_at"]),
                               "ready_at": clock.local_iso(doc.get("ready_at")),
                               "expires_at": clock.local_iso(doc.get("expires_at"))})
@@ -286,20 +283,9 @@ class LibraryService(chassis.LinliService):
         branches = self.store.branches_by_ids({c["branch_id"] for c in copies})
         out = []
         for doc in docs:
-            counts, total = {}, 0
-            for c in copies:
-                if c["title_id"] != doc["_id"]:
-                    continue
-                total += 1
-                branch = branches.get(c["branch_id"])
-                if c["status"] == "available" and branch and (
-                        community_id is None or branch["community_id"] == community_id):
-                    counts[c["branch_id"]] = counts.get(c["branch_id"], 0) + 1
-            available = [{"branch_id": b, "branch_name": branches[b]["name"],
-                          "kind": branches[b]["kind"], "count": n}
-                         for b, n in sorted(counts.items(), key=lambda kv: branches[kv[0]]["name"])]
+            available, total = circulation.availability(doc["_id"], copies, branches, community_id)
             out.append(title_out.dump({**doc, "id": doc["_id"], "isbn": doc.get("isbn"),
                                        "available": available,
-                                       "available_total": sum(counts.values()),
+                                       "available_total": sum(a["count"] for a in available),
                                        "copies_total": total}))
         return out

@@ -6,11 +6,9 @@ import hashlib
 import hmac
 import ipaddress
 import socket
-import uuid
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from services.notifications import messaging
 from shared.config import settings
 
 MAX_ATTEMPTS = 5
@@ -67,26 +65,6 @@ def should_push(category: str, preferences: dict) -> bool:
     """Muting stops pushes, never the inbox."""
     return bool(preferences.get("webhook_url")) and category not in preferences.get(
         "muted_categories", [])
-
-
-def messages_for(event: dict, recipients: list[str], preferences: dict[str, dict],
-                 now: dt.datetime, tz: ZoneInfo) -> list[dict]:
-    """The inbox message of each recipient, in their language, with its webhook push
-    embedded when they have a webhook and did not mute the category."""
-    reference = messaging.reference(event)
-    messages = []
-    for resident_id in recipients:
-        prefs = preferences[resident_id]
-        message = {"_id": uuid.uuid4().hex, "event_id": event["event_id"],
-                   "resident_id": resident_id, "category": event["type"], "read": False,
-                   "created_at": now, "ref": reference,
-                   **messaging.render(event, prefs["language"])}
-        if should_push(event["type"], prefs):
-            message["push"] = {"state": "pending", "tries": 0, "attempts": [],
-                               "community_id": push_community(prefs, event["data"]),
-                               "not_before": push_not_before(now, prefs["quiet_hours"], tz)}
-        messages.append(message)
-    return messages
 
 
 def push_community(preferences: dict, event_data: dict) -> str | None:

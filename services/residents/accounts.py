@@ -101,17 +101,6 @@ def too_many_registrations():
 
 
 # -- who may do what ----------------------------------------------------------------------
-def require_admin(actor: Actor):
-    if not actor.is_admin:
-        raise Forbidden("admins only")
-
-
-def require_manager_of(actor: Actor, community_id: str | None):
-    """Staff act in their own community, admins everywhere."""
-    if not actor.manages(community_id):
-        raise Forbidden("staff of that community only")
-
-
 # Fields that decide a price (the caring lunch, the elder price).
 PRICED_FIELDS = ("groups", "birth_date")
 
@@ -120,7 +109,7 @@ def check_changes_allowed(actor: Actor, account: dict, changes: dict):
     """Staff of the account's community (or an admin) change it; nobody changes their
     own groups or birth date; a staff or admin account's groups and birth date are set
     by an admin only (staff cannot put each other on the caring lunch)."""
-    require_manager_of(actor, account.get("community_id"))
+    actor.require_manager(account.get("community_id"), "staff of that community only")
     priced = [name for name in PRICED_FIELDS if name in changes]
     if not priced:
         return

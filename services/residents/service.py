@@ -103,14 +103,14 @@ class ResidentsService(chassis.LinliService):
 
     @rpc(expected_exceptions=EXPECTED)
     def create_community(self, actor, payload):
-        accounts.require_admin(Actor.of(actor))
+        Actor.of(actor).require_admin()
         data = load(schemas.NewCommunity(), payload)
         doc = self.store.add_community(data["name"], data["district"])
         return community_out.dump({**doc, "id": doc["_id"]})
 
     @rpc(expected_exceptions=EXPECTED)
     def create_staff(self, actor, payload):
-        accounts.require_admin(Actor.of(actor))
+        Actor.of(actor).require_admin()
         data = load(schemas.NewStaff(), payload)
         self._check_password(data["password"], data["phone"])
         if not self.store.community(data["community_id"]):
@@ -128,7 +128,7 @@ class ResidentsService(chassis.LinliService):
         data = load(schemas.ResidentQuery(), query)
         community_id = data["community_id"] or (None if who.is_admin else who.community_id)
         if not who.is_admin or community_id:
-            accounts.require_manager_of(who, community_id)
+            who.require_manager(community_id, "staff of that community only")
         docs, next_cursor = self.store.search(community_id, data["q"], data["limit"], data["cursor"])
         return {"items": [_managed_resident(d) for d in docs], "next_cursor": next_cursor}
 

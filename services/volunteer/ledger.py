@@ -5,9 +5,8 @@ that sum to zero. The community's pool issues points (its balance is minus what 
 in residents' hands, so it may be negative); a resident's account never goes below
 zero. A credit for a request and volunteer exists once; a wrong one is undone by a
 reverse transfer, never by editing."""
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
-KINDS = ("credit", "grant", "redemption", "reversal")
 # The pool's balance is kept in this many counters (summed when read): every credit and
 # redemption of a community touches its pool, and one document would serialise them.
 POOL_SHARDS = 8
@@ -56,5 +55,37 @@ def balanced(legs: list[dict]) -> bool:
     return sum(leg["delta"] for leg in legs) == 0
 
 
-def can_afford(balance: int, cost: int) -> bool:
-    return balance >= cost
+# -- who may move points --------------------------------------------------------------
+def check_granter(actor):
+    """Staff grant points (from their community's pool)."""
+    if not actor.is_staff:
+        raise Forbidden("staff grant points")
+
+
+def check_grantee(actor, resident: dict | None):
+    """...to residents of their own community."""
+    if not resident:
+        raise Invalid("no such resident", details={"resident_id": ["unknown resident"]})
+    if resident["community_id"] != actor.community_id:
+        raise Forbidden("staff grant points to residents of their own community only")
+
+
+def check_redeemer(actor):
+    if actor.role != "resident":
+        raise Forbidden("residents redeem points")
+
+
+def check_reward(actor, reward: dict | None):
+    """A resident redeems a reward of their own community's supermarket."""
+    if not reward:
+        raise NotFound("no such reward")
+    if reward["community_id"] != actor.community_id:
+        raise Forbidden("a reward of another community")
+
+
+def reward_community(actor, named: str | None) -> str:
+    """The community a new reward is for: the one named, else the caller's own."""
+    community_id = named or actor.community_id
+    if not community_id:
+        raise Invalid("which community?", details={"community_id": ["required for admins"]})
+    return community_id

@@ -28,6 +28,15 @@ class TeamFacts:
         return round(self.rating_sum / self.rating_count, 2) if self.rating_count else None
 
 
+def facts_of(teams: list[dict], ratings: dict, loads: dict) -> list[TeamFacts]:
+    """The facts ``rank`` needs of each team: ``ratings`` is ``{team_id: (sum, count)}``
+    of closed requests, ``loads`` ``{team_id: open requests}``."""
+    return [TeamFacts(team_id=t["_id"], name=t["name"], skills=t["skills"], areas=t["areas"],
+                      open_load=loads.get(t["_id"], 0),
+                      rating_sum=ratings.get(t["_id"], (0, 0))[0],
+                      rating_count=ratings.get(t["_id"], (0, 0))[1]) for t in teams]
+
+
 def covered_area(address: str, areas) -> str | None:
     """The first of the team's areas (a building or a street) named in the address."""
     address = address or ""

@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.volunteer.workflow import CATEGORIES, STATUSES, URGENCIES, hours_problem
+from shared import clock
 from shared.schemas import Id, Page, StrictSchema, Text, page_of
 
 SHORT = validate.Length(min=1, max=50)
@@ -140,6 +141,7 @@ class Request(Schema):
     team_name = fields.String(allow_none=True)
     dispatched_at = fields.String(allow_none=True)
     sla_due_at = fields.String(allow_none=True)
+    escalations = fields.Integer(load_default=0)  # times the SLA passed unaccepted
     hours = fields.Float(allow_none=True)
     volunteer_ids = fields.List(fields.String())
     rating = fields.Integer(allow_none=True)
@@ -224,3 +226,47 @@ class LedgerCheck(Schema):
     balances_sum = fields.Integer()
     transfers = fields.Integer()
     negative_accounts = fields.List(fields.String())
+
+
+# -- stored documents as answered ---------------------------------------------------
+team_out, request_out = Team(), Request()
+reward_out, redemption_out = Reward(), Redemption()
+transfer_out, entry_out = Transfer(), Entry()
+
+
+def _iso_fields(doc, *names):
+    return {n: clock.iso(doc.get(n)) for n in names}
+
+
+def team_of(doc, rating=(0, 0)):
+    total, count = rating
+    return team_out.dump({**doc, "id": doc["_id"],
+                          "average_rating": round(total / count, 2) if count else None,
+                          **_iso_fields(doc, "created_at")})
+
+
+def request_of(doc):
+    history = [{**h, "at": clock.iso(h["at"])} for h in doc.get("history", [])]
+    return request_out.dump({**doc, "id": doc["_id"], "history": history,
+                             "volunteer_ids": doc.get("volunteer_ids") or [],
+                             **_iso_fields(doc, "created_at", "updated_at", "dispatched_at",
+                                           "sla_due_at")})
+
+
+def reward_of(doc):
+    return reward_out.dump({**doc, "id": doc["_id"], **_iso_fields(doc, "created_at")})
+
+
+def redemption_of(doc):
+    return redemption_out.dump({**doc, "id": doc["_id"],
+                                **_iso_fields(doc, "created_at", "handed_over_at")})
+
+
+def transfer_of(doc, reversed_by=None):
+    return transfer_out.dump({**doc, "id": doc["_id"], "resident_id": doc["volunteer_id"],
+                              "reversed_by": reversed_by, **_iso_fields(doc, "at")})
+
+
+def entry_of(doc):
+    return entry_out.dump({**doc, "points": doc["delta"], "at": clock.iso(doc["at"]),
+                           "request_id": doc["request_id"] if doc["kind"] == "credit" else None})

@@ -321,17 +321,10 @@ class VolunteerStore(Store):
     def transfer(self, transfer_id: str) -> dict | None:
         return self.transfers.find_one({"_id": transfer_id})
 
-    def reversal_of(self, transfer_id: str) -> dict | None:
-        return self.transfers.find_one({"reverses": transfer_id})
-
     def balance(self, resident_id: str) -> int:
         account = self.accounts.find_one({"_id": ledger.resident_account(resident_id)},
                                          {"balance": 1})
         return account["balance"] if account else 0
-
-    def pool_balance(self, community_id: str) -> int:
-        return sum(a["balance"] for a in self.accounts.find(
-            {"community_id": community_id, "kind": "pool"}, {"balance": 1}))
 
     def entries_of(self, resident_id: str, limit: int = 50) -> list[dict]:
         return list(self.entries.find({"account_id": ledger.resident_account(resident_id)})

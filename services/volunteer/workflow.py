@@ -7,7 +7,8 @@ with a conditional update on the status read here, so a racing step loses."""
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.errors import Conflict
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.mongo import new_id
 
 CATEGORIES = ("elderly_care", "repair", "escort", "cleaning", "tutoring",
               "companionship", "other")
@@ -41,10 +42,6 @@ def next_status(status: str, action: str) -> str:
         raise Conflict(f"a {status} request cannot be {_past(action)}", code="illegal_transition",
                        details={"status": status, "action": action})
     return to
-
-
-def can(status: str, action: str) -> bool:
-    return status in TRANSITIONS[action][0]
 
 
 def _past(action: str) -> str:
@@ -110,3 +107,58 @@ def strangers(volunteer_ids, members) -> list[str]:
     """The listed volunteers who are not members of the team."""
     members = set(members)
     return [v for v in volunteer_ids if v not in members]
+
+
+def check_volunteers(requester_id: str, volunteer_ids, members):
+    """Who reports work: members of the team, never the requester (422 naming
+    ``volunteer_ids``)."""
+    outsiders = strangers(volunteer_ids, members)
+    if outsiders:
+        raise Invalid("every volunteer must be a member of the team",
+                      details={"volunteer_ids": [f"not a member: {s}" for s in outsiders]})
+    if serves_own_request(requester_id, volunteer_ids):
+        raise Invalid("the requester cannot be a volunteer on their own request",
+                      details={"volunteer_ids": [f"the requester of this request: {requester_id}"]})
+
+
+def check_member(resident: dict | None, team: dict):
+    """A team's members are residents (not staff) of the team's community."""
+    if (not resident or resident["community_id"] != team["community_id"]
+            or resident["role"] != "resident"):
+        raise Invalid("not a resident of this team's community",
+                      details={"resident_id": ["not a resident of this community"]})
+
+
+def check_not_own(requester_id: str, member_id: str):
+    if serves_own_request(requester_id, [member_id]):
+        raise Forbidden("you cannot take on your own request", code="own_request")
+
+
+# -- a request's documents and events --------------------------------------------------
+# What a request holds while no team has it (after a reject or an escalation).
+NO_TEAM = {"team_id": None, "team_name": None, "member_ids": [], "dispatched_at": None,
+           "sla_due_at": None}
+
+
+def new_request(data: dict, resident_id: str, community_id: str, now: dt.datetime) -> dict:
+    """A resident's request as stored: ``submitted``, no team yet."""
+    return {"_id": new_id(), **data, "resident_id": resident_id, "community_id": community_id,
+            "status": "submitted", "team_id": None, "team_name": None, "member_ids": [],
+            "dispatched_at": None, "sla_due_at": None, "hours": None, "volunteer_ids": [],
+            "rating": None, "comment": None, "escalations": 0,
+            "history": [history_entry(now, resident_id, None, "submitted")],
+            "created_at": now, "updated_at": now}
+
+
+def dispatch_changes(team: dict, urgency: str, now: dt.datetime) -> dict:
+    """A dispatch hands the request to the team's members and starts the SLA."""
+    return {"team_id": team["_id"], "team_name": team["name"], "member_ids": team["members"],
+            "dispatched_at": now, "sla_due_at": sla_due(now, urgency)}
+
+
+def event_of(request: dict, *fields: str, **extra) -> dict:
+    """The data of an event about ``request``: its id, requester and community, the
+    named fields of the request, and ``extra``."""
+    return {"request_id": request["_id"], "resident_id": request["resident_id"],
+            "community_id": request["community_id"],
+            **{name: request.get(name) for name in fields}, **extra}

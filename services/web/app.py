@@ -7,12 +7,13 @@ import re
 import uuid
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 
 from services.web import gateway, i18n, sessions
 from services.web.config import web_settings
 from services.web.views import ROUTES
+from services.web.views.common import unread_count
 from shared import logs
 
 log = logging.getLogger("web")
@@ -53,7 +54,7 @@ def create_app() -> Flask:
 
     @app.context_processor
     def page_globals():
-        return {"csrf_token": lambda: g.csrf, "unread_count": _unread_count,
+        return {"csrf_token": lambda: g.csrf, "unread_count": unread_count,
                 "language": g.get("language", i18n.DEFAULT_LANGUAGE),
                 "elder": g.get("elder", False), "role": g.get("role"),
                 "signed_in": bool(g.get("token")), "lang_url": _lang_url,
@@ -69,8 +70,7 @@ def create_app() -> Flask:
 
     @app.errorhandler(gateway.SignedOut)
     def signed_out(_exc):
-        from flask import redirect, url_for
-        response = redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
+        response = make_response(sessions.sign_in_again())
         sessions.sign_out(response)
         return response
 
@@ -103,18 +103,6 @@ def create_app() -> Flask:
         return {"status": "ok"}
 
     return app
-
-
-def _unread_count():
-    if not g.get("token"):
-        return None
-    if "unread" not in g:
-        try:
-            answer = gateway.get("/notifications/unread-count")
-            g.unread = answer.body.get("unread") if answer.ok and isinstance(answer.body, dict) else None
-        except gateway.GatewayDown:
-            g.unread = None
-    return g.unread
 
 
 def _lang_url(language: str) -> str:

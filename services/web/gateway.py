@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass, field
 
 import requests
-from flask import g
+from flask import g, has_request_context
 
 from services.web.config import web_settings
 
@@ -61,6 +61,8 @@ def call(method: str, path: str, json=None, params=None, token: str | None = Non
     if token:
         headers["Authorization"] = f"Bearer {token}"
     settings = web_settings()
+    if has_request_context():  # counted per page (the X-Linli-Gateway-Calls header)
+        g.gateway_calls = g.get("gateway_calls", 0) + 1
     try:
         response = _session().request(method, f"{settings.api_url}/api/v1{path}", json=json,
                                       params=params, headers=headers,

@@ -3,8 +3,11 @@ books a meal, sees the pickup code and the inbox message; staff checks the diner
 that code; a resident scans a copy's QR link, borrows and renews; the language switch and
 elder mode change what is shown; CSRF, someone else's booking and the cookie's flags;
 axe-core on every page; screenshots at phone and desktop sizes in test-artifacts/."""
+import base64
 import datetime as dt
 import json
+import time
+import uuid
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -295,3 +298,70 @@ def test_help_is_ordered_dispatched_accepted_completed_confirmed_and_credited(br
     expected = api.get("/api/v1/points/me", volunteer["token"]).json()["balance"]
     assert expected > 0
     assert browser.find_element(By.ID, "balance").text == str(expected)
+
+
+def test_a_half_filled_form_survives_the_end_of_the_session(browser, web, resident):
+    """An elder takes long over a form and the session ends meanwhile: sending it leads
+    through the sign-in, and one tap then sends what was written."""
+    sign_in(browser, web, resident["phone"], resident["password"], then="/app/volunteer")
+    browser.execute_script("document.getElementById('f-category').value = 'companionship'")
+    browser.find_element(By.ID, "f-description").send_keys("想找人陪我去社区医院复诊")
+    browser.find_element(By.ID, "f-address").send_keys("5号楼1单元")
+    expired = browser.get_cookie("linli_token")["value"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(expired[1] + "=" * (-len(expired[1]) % 4)))
+    claims["exp"] = int(time.time()) - 60
+    expired[1] = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    browser.add_cookie({"name": "linli_token", "value": ".".join(expired), "path": "/",
+                        "httpOnly": True})
+    submit(browser, "form.card button.primary")
+    assert "您填写的内容都还在" in browser.find_element(By.TAG_NAME, "main").text
+    browser.find_element(By.ID, "f-phone").send_keys(resident["phone"])
+    browser.find_element(By.ID, "f-password").send_keys(resident["password"])
+    submit(browser, "form.card button[type=submit]")
+    assert h1(browser) == "您填写的内容还在"
+    submit(browser, "form.card button.primary")
+    assert browser.find_element(By.ID, "request-status").text == "已提交"
+    assert "想找人陪我去社区医院复诊" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_new_resident_chooses_the_community_by_its_name(browser, web, place):
+    browser.delete_all_cookies()
+    open_page(browser, web, "/app/register?lang=zh-CN")
+    options = browser.find_elements(By.CSS_SELECTOR, "#f-community_id option")
+    names = {o.get_attribute("value"): o.text for o in options}
+    assert names[place["community"]["id"]].startswith(place["community"]["name"])
+    assert axe_problems(browser) == []
+
+
+def test_each_page_needs_at_most_two_gateway_calls(web, place, resident):
+    from tests.load.web import _signed_in
+    costs = {}
+    for who, pages in ((resident, RESIDENT_PAGES), (place["staff"], STAFF_PAGES)):
+        session = _signed_in(web, who["phone"], who["password"])
+        for _name, path in pages:
+            answer = session.get(web + path, allow_redirects=False)
+            assert answer.status_code == 200, (path, answer.status_code)
+            costs[path] = int(answer.headers["X-Linli-Gateway-Calls"])
+    assert {path: n for path, n in costs.items() if n > 2} == {}
+    assert costs["/app/canteen"] >= 1  # the count is real: the menus come from the gateway
+
+
+def test_staff_lend_a_book_at_the_desk_to_a_reader_found_by_phone(browser, web, api, place):
+    staff = place["staff"]
+    reader = api.resident(place["community"]["id"], name="孙大爷", birth_date="1946-10-01")
+    code = "DESK-" + uuid.uuid4().hex[:8].upper()
+    title = api.post("/api/v1/library/titles", {"title": "红岩", "author": "罗广斌",
+                                                "tags": ["小说"]}, staff["token"]).json()
+    made = api.post("/api/v1/library/copies", {"title_id": title["id"], "code": code,
+                                               "branch_id": place["branch"]["id"]}, staff["token"])
+    assert made.status_code == 201, made.text
+    sign_in(browser, web, staff["phone"], staff["password"], then="/console/desk")
+    assert browser.find_element(By.ID, "overdue")  # the desk's lists are on the page
+    browser.find_element(By.ID, "f-phone-loans").send_keys(reader["phone"])
+    browser.find_element(By.ID, "f-code-loans").send_keys(code)
+    submit(browser, "form[action$='/desk/loans'] button.primary")
+    assert f"{code}" in browser.find_element(By.CSS_SELECTOR, "p.done").text
+    assert "孙大爷" in browser.find_element(By.CSS_SELECTOR, "p.done").text
+    loans = api.get("/api/v1/library/loans", reader["token"]).json()["items"]
+    assert [loan["copy_code"] for loan in loans] == [code]
+    assert axe_problems(browser) == []

@@ -131,6 +131,17 @@ def world(api):
     ids.update(team_id=[team["id"]], request_id=[request["id"]], transfer_id=[grant["id"]],
                redemption_id=[redemption["id"]])
 
+    room = _ok(api.post("/api/v1/facilities/rooms", {
+        "name": "模糊活动室", "community_id": cid, "kind": "activity", "capacity": 10,
+        "opening": None}, s))
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    item = _ok(api.post("/api/v1/facilities/equipment", {
+        "name": "模糊音箱", "kind": "speaker", "community_id": cid, "code": f"FZX-{os.getpid()}",
+        "rules": {"max_volume_db": 70,
+                  "allowed": {"start": (now - dt.timedelta(hours=2)).strftime("%H:%M"),
+                              "end": (now + dt.timedelta(hours=3)).strftime("%H:%M")}}}, s))
+    ids.update(room_id=[room["id"]], door_code=[room["door_code"]], item_id=[item["id"]])
+    ids["code"] = ids["code"] + [item["code"]]
     start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
     activity = _ok(api.post("/api/v1/activities", {
         "community_id": cid, "title": "模糊书法班", "kind": "course", "capacity": 5,

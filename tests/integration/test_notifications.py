@@ -14,7 +14,7 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
-from services.notifications import delivery, messaging
+from services.notifications import messaging
 from services.notifications.storage import NotificationsStore
 from shared import clock
 from shared.catalogue import CATALOGUE
@@ -61,6 +61,9 @@ def test_each_event_type_reaches_the_right_people_once_in_their_language(api, pe
     if rule == "community_staff":
         readers = [people["staff_zh"], people["staff_en"]]
         data = {"community_id": people["community"]["id"]}
+    elif rule == "resident_and_community_staff":
+        readers = [people["zh"], people["staff_zh"], people["staff_en"]]
+        data = {"resident_id": people["zh"]["id"], "community_id": people["community"]["id"]}
     elif rule == "team_members":
         readers = [people["zh"], people["en"]]
         data = {"member_ids": [people["zh"]["id"], people["en"]["id"]]}
@@ -402,7 +405,7 @@ def test_delivering_an_event_is_one_database_round_trip_and_a_redelivery_adds_no
     def deliver(event):  # what the service's handler does, step by step
         recipients = messaging.direct_recipients(event)
         preferences = store.preferences_of(recipients)
-        store.deliver(delivery.messages_for(event, recipients, preferences, clock.now(),
+        store.deliver(messaging.messages_for(event, recipients, preferences, clock.now(),
                                             clock.community_tz()))
     deliver(events[0])  # reads the preferences into the cache
     commands.names.clear()

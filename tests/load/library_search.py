@@ -2,7 +2,7 @@
 library service's own work for ``search_titles`` (storage query, then availability per
 branch) against a database seeded with the bench's 10,000 titles.
 
-    .venv/bin/secantusd-py --host 127.0.0.1 --port 27555 --storage-path /tmp/lib-search --standalone &
+    .venv/bin/secantusd-py --host 127.0.0.1 --port 27555 --storage-path var/lib-search --standalone &
     MONGO_URI='mongodb://127.0.0.1:27555/?directConnection=true&retryWrites=false' \\
         .venv/bin/python -m tests.load.library_search --seconds 10
 

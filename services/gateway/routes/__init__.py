@@ -1,8 +1,9 @@
 """Routes per domain; every module here with a ``blp`` is served under /api/v1.
 
 A module named after a service is loaded when that service is part of the
-deployment (``LINLI_SERVICES``, default: every service in the tree); the others
-(jobs) always are."""
+deployment (``LINLI_SERVICES``, default: every service in the tree); a module that
+asks several services says which in ``NEEDS`` and is loaded when all of them are; the
+others (jobs) always are."""
 import importlib
 import pkgutil
 
@@ -14,6 +15,7 @@ ROUTES = []
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module in SERVICES and _module not in _running:
         continue
-    _blp = getattr(importlib.import_module(f"{__name__}.{_module}"), "blp", None)
-    if _blp is not None:
+    _loaded = importlib.import_module(f"{__name__}.{_module}")
+    _blp = getattr(_loaded, "blp", None)
+    if _blp is not None and set(getattr(_loaded, "NEEDS", ())) <= _running:
         ROUTES.append(_blp)

@@ -25,6 +25,16 @@ def create_branch(_):
     return call("library", "create_branch", actor(), body())
 
 
+@blp.route("/library/desk", methods=["GET"])
+@blp.arguments(schemas.DeskQuery, **QUERY)
+@blp.response(200, schemas.DeskToday)
+def desk_today(_):
+    """(added) Staff: the lending desk's day in their community (an admin names one with
+    ``?community_id=``): copies in transit to pull and send to a hold's pickup branch, and
+    overdue loans with the reader's name and phone, at most 100 of each."""
+    return call("library", "desk_today", actor(), query_args().get("community_id"))
+
+
 @blp.route("/library/titles", methods=["GET"])
 @blp.arguments(schemas.TitleQuery, **QUERY)
 @blp.alt_response(200, schema=schemas.TitleList, success=True)
@@ -72,13 +82,14 @@ def get_copy(code):
 
 
 @blp.route("/library/loans", methods=["POST"])
-@blp.arguments(schemas.Scan)
+@blp.arguments(schemas.Checkout)
 @blp.response(201, schemas.Loan)
 def checkout(_):
     """Self-checkout: scan a copy. The loan takes the copy's own branch (its loan period
     and community) whatever ``branch_id`` is sent (an unknown one is 422). 409 when the
     copy is out or held for someone else, or ``patron_blocked`` (5 active loans or an
-    overdue one)."""
+    overdue one). (added) Staff at the lending desk lend to ``resident_id``, a resident of
+    their community (403 otherwise)."""
     return call("library", "checkout", actor(), body())
 
 

@@ -43,8 +43,11 @@ def me():
 
 @blp.route("/communities", methods=["GET"])
 @blp.response(200, schemas.Community(many=True))
+@blp.doc(security=[])
 def communities():
-    return call("residents", "list_communities", actor())
+    """Every community, by name and district: public, so that a new resident can choose
+    theirs when registering."""
+    return call("residents", "list_communities")
 
 
 @blp.route("/communities", methods=["POST"])

@@ -1,5 +1,5 @@
 """Sign up, sign in, sign out; the language and elder-mode switches."""
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
 from services.web import gateway, sessions
 from services.web.views.common import refused, see_other
@@ -24,19 +24,36 @@ def login_post():
     answer = gateway.post("/auth/token", {"phone": request.form.get("phone", ""),
                                           "password": request.form.get("password", "")},
                           signed_in=False)
+    replay = sessions.safe_next(request.form.get("replay"), default="")
+    carried = sessions.carried_form(sessions.CARRY_PREFIX)
     if not answer.ok:
-        return refused("app/login.html", answer, next=target)
+        return refused("app/login.html", answer, next=target, replay=replay, carried=carried)
     if target == "/app" and answer.body.get("role") in ("staff", "admin"):
         target = "/console"
-    response = see_other(target)
+    resume = bool(replay and carried)  # the form sent when the session ended
+    response = make_response() if resume else see_other(target)
     sessions.sign_in(response, answer.body["access_token"], answer.body.get("expires_in", 3600))
+    if resume:  # rendered after the sign-in: the page carries the new session's CSRF token
+        response.set_data(render_template("app/resume.html", replay=replay, carried=carried,
+                                          back=target))
     return response
+
+
+def _communities() -> list[dict]:
+    """The communities to choose from (public); none when the gateway does not answer:
+    the page then asks for the community code from the centre's poster instead."""
+    try:
+        answer = gateway.get("/communities", signed_in=False)
+    except gateway.GatewayDown:
+        return []
+    return answer.body if answer.ok and isinstance(answer.body, list) else []
 
 
 @bp.get("/app/register")
 def register():
     form = {"community_id": request.args.get("community_id", "")}
-    return render_template("app/register.html", errors={}, problem=None, form=form)
+    return render_template("app/register.html", errors={}, problem=None, form=form,
+                           communities=_communities())
 
 
 @bp.post("/app/register")
@@ -47,7 +64,7 @@ def register_post():
     body = {k: v for k, v in body.items() if v or k not in ("building", "unit")}
     answer = gateway.post("/auth/register", body, signed_in=False)
     if not answer.ok:
-        return refused("app/register.html", answer)
+        return refused("app/register.html", answer, communities=_communities())
     signed = gateway.post("/auth/token", {"phone": body["phone"], "password": body["password"]},
                           signed_in=False)
     if not signed.ok:

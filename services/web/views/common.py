@@ -3,9 +3,9 @@ keep to this site, and answering a refused form next to its fields."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import redirect, render_template, request
+from flask import g, redirect, render_template, request
 
-from services.web import i18n
+from services.web import gateway, i18n
 from services.web.config import web_settings
 from services.web.sessions import safe_next
 
@@ -49,3 +49,16 @@ def yuan_to_fen(text):
         return int(round(float(text) * 100))
     except ValueError:
         return text
+
+
+def unread_count():
+    """The signed-in resident's unread messages (None when unknown), asked once a request."""
+    if not g.get("token"):
+        return None
+    if "unread" not in g:
+        try:
+            answer = gateway.get("/notifications/unread-count")
+            g.unread = answer.body.get("unread") if answer.ok and isinstance(answer.body, dict) else None
+        except gateway.GatewayDown:
+            g.unread = None
+    return g.unread

@@ -4,6 +4,7 @@ answer); an admin sees every community."""
 import datetime as dt
 
 from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
 
 from services.web import gateway
 from services.web.sessions import staff_only
@@ -12,7 +13,8 @@ from services.web.views.common import int_or_none, now, refused, see_other, toda
 bp = Blueprint("console", __name__, url_prefix="/console")
 MEALS = ("breakfast", "lunch", "dinner")
 JOBS = ("canteen-no-show", "canteen-pickup-reminder", "library-overdue", "library-hold-expiry",
-        "volunteer-sla", "activities-offer-expiry")
+        "volunteer-sla", "facilities-no-show", "facilities-equipment-overdue",
+        "activities-offer-expiry")
 GROUPS = ("sanitation_worker", "delivery_rider", "property_staff", "elderly_alone")
 
 
@@ -33,12 +35,11 @@ def _current_meal() -> str:
 @bp.get("")
 @staff_only
 def today_page():
-    day = today().isoformat()
-    sites = _sites()
-    kitchens = [(site, gateway.get(f"/canteen/sites/{site['id']}/kitchen/{day}").body or {})
-                for site in sites]
-    waiting = gateway.get("/volunteer/requests", params={"status": "submitted"}).items()
-    return render_template("console/today.html", day=day, kitchens=kitchens, waiting=waiting)
+    """The community's day in one gateway call: kitchens, help waiting, the desk."""
+    day = gateway.get("/console/today").body or {}
+    return render_template("console/today.html", day=day.get("date", today().isoformat()),
+                           kitchens=day.get("kitchens", []),
+                           waiting=day.get("waiting_requests", []), desk=day.get("desk") or {})
 
 
 # -- menus ---------------------------------------------------------------------------
@@ -177,27 +178,50 @@ def checkout():
 
 
 # -- lending desk ------------------------------------------------------------------
+def _desk_context(with_lists=True):
+    """The community's branches and (on the page itself) the desk's lists: two calls."""
+    params = {"community_id": g.community_id} if g.community_id else None
+    return {"branches": gateway.get("/library/branches", params=params).items(),
+            "today": gateway.get("/library/desk").body if with_lists and g.community_id else None}
+
+
 @bp.get("/desk")
 @staff_only
 def desk():
-    branches = gateway.get("/library/branches").items()
-    return render_template("console/desk.html", branches=branches, errors={}, problem=None,
-                           form={}, done=None)
+    return render_template("console/desk.html", errors={}, problem=None, form={}, done=None,
+                           **_desk_context())
+
+
+DESK_ACTIONS = {"loans": "/library/loans", "returns": "/library/returns",
+                "receive": "/library/transfers/receive"}
 
 
 @bp.post("/desk/<action>")
 @staff_only
 def desk_action(action):
-    paths = {"returns": "/library/returns", "receive": "/library/transfers/receive"}
-    if action not in paths:
+    """Lend (to the resident with this phone), take back, or receive a copy."""
+    if action not in DESK_ACTIONS:
         abort(404)
-    body = {"code": request.form.get("code", "").strip(), "branch_id": request.form.get("branch_id", "")}
-    answer = gateway.post(paths[action], body)
-    branches = gateway.get("/library/branches").items()
+    form = request.form
+    body = {"code": form.get("code", "").strip(), "branch_id": form.get("branch_id", "")}
+    reader = None
+    if action == "loans":
+        phone = form.get("phone", "").strip()
+        found = gateway.get("/residents", params={"community_id": g.community_id, "q": phone}
+                            if g.community_id else {"q": phone}).items() if phone else []
+        reader = next((r for r in found if r.get("phone") == phone), None)
+        if reader is None:
+            return render_template("console/desk.html", problem=None, form=form, done=None,
+                                   errors={"phone": _("No resident of your community has this phone number.")},
+                                   failed_action=action, **_desk_context(False)), 422
+        body["resident_id"] = reader["id"]
+    answer = gateway.post(DESK_ACTIONS[action], body)
     if not answer.ok:
-        return refused("console/desk.html", answer, branches=branches, done=None, failed_action=action)
-    return render_template("console/desk.html", branches=branches, errors={}, problem=None,
-                           form={}, done={"action": action, "result": answer.body})
+        return refused("console/desk.html", answer, done=None, failed_action=action,
+                       **_desk_context(False))
+    return render_template("console/desk.html", errors={}, problem=None, form={},
+                           done={"action": action, "result": answer.body, "reader": reader},
+                           **_desk_context(False))
 
 
 # -- dispatch ------------------------------------------------------------------------

@@ -9,4 +9,4 @@ bp = Blueprint("home", __name__)
 @bp.get("/app")
 @signed_in
 def home():
-    return render_template("app/home.html")
+    return render_template("app/home.html", unread_inline=True)

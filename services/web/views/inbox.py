@@ -3,7 +3,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from services.web import gateway
 from services.web.sessions import signed_in
-from services.web.views.common import see_other
+from services.web.views.common import see_other, unread_count
 
 bp = Blueprint("inbox", __name__)
 
@@ -14,7 +14,14 @@ def inbox():
     params = {"unread": "true"} if request.args.get("unread") == "true" else None
     answer = gateway.get("/notifications", params=params)
     return render_template("app/inbox.html", messages=answer.items(),
-                           only_unread=bool(params))
+                           only_unread=bool(params), unread_inline=True)
+
+
+@bp.get("/app/inbox/badge")
+@signed_in
+def badge():
+    """The unread count in the page header, loaded after the page (one gateway call)."""
+    return render_template("app/_badge.html", unread=unread_count())
 
 
 @bp.post("/app/inbox/<message_id>/read")

@@ -1,4 +1,5 @@
-"""Due dates, renewals, the borrowing limit and hold queue rules, in plain values."""
+"""Who may borrow, due dates, renewals, returns, overdue notices, transfers and a title's
+shelves, in plain values (the hold queue: test_holds.py)."""
 import datetime as dt
 
 import pytest
@@ -6,7 +7,6 @@ import pytest
 from services.library import circulation as c
 
 D = dt.date
-UTC = dt.timezone.utc
 
 
 @pytest.mark.parametrize("borrowed, period, due", [
@@ -58,35 +58,6 @@ def test_five_loans_or_any_overdue_blocks_borrowing(active, overdue, blocked):
     assert (c.patron_blocked_reason(active, overdue) is not None) is blocked
 
 
-def test_a_copy_at_the_pickup_branch_is_ready_elsewhere_it_travels():
-    assert c.copy_state_for_hold("A", "A") == ("hold_ready", "ready")
-    assert c.copy_state_for_hold("B", "A") == ("in_transit", "in_transit")
-
-
-def test_a_ready_hold_waits_three_days():
-    ready = dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    expires = c.hold_expires_at(ready)
-    assert expires == dt.datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
-    assert not c.hold_has_expired(expires, expires - dt.timedelta(minutes=1))
-    assert c.hold_has_expired(expires, expires)
-
-
-def test_the_queue_serves_the_earliest_hold_first():
-    t = dt.datetime(2026, 3, 1, tzinfo=UTC)
-    holds = [{"_id": "c", "created_at": t + dt.timedelta(seconds=2)},
-             {"_id": "b", "created_at": t},
-             {"_id": "a", "created_at": t + dt.timedelta(seconds=1)}]
-    assert c.next_in_line(holds)["_id"] == "b"
-    assert c.next_in_line([]) is None
-    same = [{"_id": "z", "created_at": t}, {"_id": "y", "created_at": t}]
-    assert c.next_in_line(same)["_id"] == "y"
-
-
-def test_queue_positions_start_at_one():
-    assert c.queue_position(0) == 1
-    assert c.queue_position(2) == 3
-
-
 def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
     assert c.may_receive("in_transit", manages_copy_community=False)
     assert c.may_receive("available", manages_copy_community=True)
@@ -94,8 +65,90 @@ def test_only_a_copy_in_transit_or_its_own_communitys_staff_move_a_copy():
     assert not c.may_receive("on_loan", manages_copy_community=True)
 
 
-def test_a_reader_who_may_not_borrow_may_not_hold_and_five_holds_is_the_limit():
-    assert c.hold_refusal(active_holds=0, active_loans=0, overdue_loans=1)[0] == "patron_blocked"
-    assert c.hold_refusal(active_holds=0, active_loans=5, overdue_loans=0)[0] == "patron_blocked"
-    assert c.hold_refusal(active_holds=5, active_loans=0, overdue_loans=0)[0] == "hold_limit"
-    assert c.hold_refusal(active_holds=4, active_loans=4, overdue_loans=0) is None
+@pytest.mark.parametrize("status, held_for, code", [
+    ("available", None, None),
+    ("hold_ready", "me", None),                  # my hold: I collect it by borrowing
+    ("hold_ready", "other", "copy_held"),
+    ("on_loan", None, "copy_unavailable"),
+    ("in_transit", "me", "copy_unavailable"),    # travelling to my pickup branch: not yet
+])
+def test_a_copy_is_lent_from_the_shelf_or_the_pickup_shelf_of_its_reader(status, held_for, code):
+    refusal = c.checkout_refusal({"status": status, "held_for": held_for}, "me")
+    assert (refusal[0] if refusal else None) == code
+
+
+def test_a_refused_checkout_says_what_the_copy_is():
+    assert c.checkout_refusal({"status": "in_transit"}, "me") == (
+        "copy_unavailable", "this copy is in transit", {"status": "in_transit"})
+
+
+@pytest.mark.parametrize("branch, days", [
+    ({"loan_period_days": 14}, 14),
+    ({"loan_period_days": None}, 30),
+    ({}, 30),
+])
+def test_a_loan_lasts_its_branchs_period_or_thirty_days(branch, days):
+    assert c.loan_period(branch) == days
+
+
+@pytest.mark.parametrize("borrower, staff_here, staff_there, allowed", [
+    (True, False, False, True),
+    (False, True, False, True),    # staff where it comes back
+    (False, False, True, True),    # staff where it was lent
+    (False, False, False, False),
+])
+def test_the_borrower_or_staff_return_a_copy(borrower, staff_here, staff_there, allowed):
+    assert c.may_return(borrower, staff_here, staff_there) is allowed
+
+
+@pytest.mark.parametrize("status, counters", [
+    ("active", {"active_loans": -1}),
+    ("overdue", {"active_loans": -1, "overdue": -1}),   # returning it unblocks the reader
+])
+def test_a_return_counts_down_the_readers_loans(status, counters):
+    assert c.counters_on_return(status) == counters
+
+
+@pytest.mark.parametrize("last, today, due", [
+    (None, D(2026, 4, 1), True),
+    (D(2026, 4, 1), D(2026, 4, 1), False),   # one notice a day
+    (D(2026, 4, 1), D(2026, 4, 2), True),
+])
+def test_an_overdue_loan_gets_one_notice_a_day(last, today, due):
+    assert c.overdue_notice_due(last, today) is due
+
+
+@pytest.mark.parametrize("status, due, today, send", [
+    ("active", D(2026, 3, 31), D(2026, 3, 29), True),
+    ("active", D(2026, 3, 31), D(2026, 3, 31), True),    # the due date itself
+    ("active", D(2026, 3, 31), D(2026, 4, 1), False),    # past due: the overdue notice says it
+    ("returned", D(2026, 3, 31), D(2026, 3, 29), False),
+    ("overdue", D(2026, 3, 31), D(2026, 3, 29), False),
+])
+def test_the_due_soon_reminder_goes_only_to_an_open_loan_not_yet_due(status, due, today, send):
+    assert c.due_soon_reminder_due(status, due, today) is send
+
+
+BRANCHES = {"lib": {"name": "图书馆", "kind": "library", "community_id": "c1"},
+            "house": {"name": "书屋", "kind": "book_house", "community_id": "c1"},
+            "far": {"name": "东区", "kind": "library", "community_id": "c2"}}
+COPIES = [{"title_id": "t", "branch_id": "lib", "status": "available"},
+          {"title_id": "t", "branch_id": "lib", "status": "available"},
+          {"title_id": "t", "branch_id": "house", "status": "available"},
+          {"title_id": "t", "branch_id": "house", "status": "on_loan"},
+          {"title_id": "t", "branch_id": "far", "status": "available"},
+          {"title_id": "t", "branch_id": "gone", "status": "available"},   # branch unknown
+          {"title_id": "other", "branch_id": "lib", "status": "available"}]
+
+
+@pytest.mark.parametrize("community, available, total", [
+    (None, [("far", 1), ("house", 1), ("lib", 2)], 6),
+    ("c1", [("house", 1), ("lib", 2)], 6),
+    ("c3", [], 6),
+])
+def test_a_title_shows_its_available_copies_per_branch_by_name(community, available, total):
+    rows, copies_total = c.availability("t", COPIES, BRANCHES, community)
+    assert [(r["branch_id"], r["count"]) for r in rows] == available
+    assert copies_total == total
+    assert all(r["branch_name"] == BRANCHES[r["branch_id"]]["name"]
+               and r["kind"] == BRANCHES[r["branch_id"]]["kind"] for r in rows)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications import delivery
+from services.notifications import delivery, messaging
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -129,7 +129,7 @@ def test_each_recipient_gets_a_message_and_only_webhook_owners_a_push():
                "quiet_hours": None, "webhook_url": "https://hooks.example/y"},
     }
     now = at("2026-11-23 12:00")
-    messages = delivery.messages_for(event, ["r1", "r2", "r3"], preferences, now, SHANGHAI)
+    messages = messaging.messages_for(event, ["r1", "r2", "r3"], preferences, now, SHANGHAI)
     assert [(m["resident_id"], m["event_id"]) for m in messages] == [
         ("r1", "e1"), ("r2", "e1"), ("r3", "e1")]
     assert messages[0]["push"] == {"state": "pending", "tries": 0, "attempts": [],

@@ -85,3 +85,15 @@ def test_production_refuses_a_run_in_the_future_but_not_in_the_past(monkeypatch)
     assert refused.value.details == {"as_of": ["not after now"]}
     assert as_of_instant("2001-01-01T00:00:00+00:00").year == 2001
     assert Run(as_of_instant(None)).community_id is None
+
+
+def test_batches_read_until_a_batch_comes_back_short():
+    from shared.jobs import batches
+    waiting = list(range(7))
+
+    def claim(limit):  # every item read is claimed, as a sweep's are
+        taken = waiting[:limit]
+        del waiting[:limit]
+        return taken
+    assert list(batches(claim, size=3)) == list(range(7))
+    assert waiting == []

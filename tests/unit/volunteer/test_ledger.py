@@ -2,7 +2,8 @@
 import pytest
 
 from services.volunteer import ledger
-from shared.errors import Conflict, Invalid
+from shared.auth import Actor
+from shared.errors import LinliError, Conflict, Forbidden, Invalid, NotFound
 
 
 @pytest.mark.parametrize("legs", [
@@ -44,12 +45,52 @@ def test_a_transfer_moves_a_positive_whole_number_of_points(points):
         ledger.entries("pool:c1", "resident:r1", points)
 
 
-@pytest.mark.parametrize("balance,cost,ok", [(100, 100, True), (99, 100, False), (0, 1, False)])
-def test_a_balance_never_goes_below_zero(balance, cost, ok):
-    assert ledger.can_afford(balance, cost) is ok
-
-
 def test_a_pool_balance_is_spread_over_a_fixed_set_of_counters():
     counters = {ledger.pool_counter("pool:c1", n) for n in range(100)}
     assert len(counters) == ledger.POOL_SHARDS
     assert all(c.startswith("pool:c1#") for c in counters)
+
+
+def refusal_of(*checks):
+    """The type of error the first refusing check raises, or None when all pass."""
+    try:
+        for check in checks:
+            check()
+    except LinliError as exc:
+        return type(exc)
+    return None
+
+
+STAFF = Actor(id="s1", role="staff", community_id="c1")
+ADMIN = Actor(id="a1", role="admin", community_id=None)
+RESIDENT = Actor(id="r1", role="resident", community_id="c1")
+
+
+@pytest.mark.parametrize("actor,resident,refused", [
+    (STAFF, {"community_id": "c1"}, None),
+    (ADMIN, {"community_id": "c1"}, Forbidden),   # an admin has no pool to grant from
+    (RESIDENT, {"community_id": "c1"}, Forbidden),
+    (STAFF, {"community_id": "c2"}, Forbidden),
+    (STAFF, None, Invalid),
+])
+def test_staff_grant_points_to_residents_of_their_own_community(actor, resident, refused):
+    assert refusal_of(lambda: ledger.check_granter(actor),
+                      lambda: ledger.check_grantee(actor, resident)) is refused
+
+
+@pytest.mark.parametrize("actor,reward,refused", [
+    (RESIDENT, {"community_id": "c1"}, None),
+    (RESIDENT, {"community_id": "c2"}, Forbidden),
+    (RESIDENT, None, NotFound),
+    (STAFF, {"community_id": "c1"}, Forbidden),
+])
+def test_residents_redeem_rewards_of_their_own_community(actor, reward, refused):
+    assert refusal_of(lambda: ledger.check_redeemer(actor),
+                      lambda: ledger.check_reward(actor, reward)) is refused
+
+
+def test_a_reward_is_for_the_named_community_or_the_callers_own():
+    assert ledger.reward_community(STAFF, None) == "c1"
+    assert ledger.reward_community(ADMIN, "c9") == "c9"
+    with pytest.raises(Invalid):
+        ledger.reward_community(ADMIN, None)

@@ -1,7 +1,7 @@
 """Team suggestions: skill, area, open load and rating, each with its reason."""
 import pytest
 
-from services.volunteer.matching import TeamFacts, covered_area, rank, score_team
+from services.volunteer.matching import TeamFacts, covered_area, facts_of, rank, score_team
 
 
 def team(name, skills=(), areas=(), load=0, ratings=()):
@@ -51,3 +51,11 @@ def test_every_suggestion_has_a_score_and_four_reasons():
     result = score_team("escort", "x", team("T", ["escort"], load=1))
     assert set(result) == {"team_id", "name", "score", "reasons"}
     assert len(result["reasons"]) == 4 and "1 open request" in result["reasons"]
+
+
+def test_the_facts_of_a_team_come_from_its_ratings_and_open_load():
+    teams = [{"_id": "t1", "name": "维修队", "skills": ["repair"], "areas": ["3号楼"]},
+             {"_id": "t2", "name": "新队", "skills": [], "areas": []}]
+    facts = facts_of(teams, {"t1": (9, 2)}, {"t1": 3})
+    assert (facts[0].open_load, facts[0].average_rating) == (3, 4.5)
+    assert (facts[1].open_load, facts[1].rating_count) == (0, 0)

@@ -128,3 +128,23 @@ def test_gateway_field_errors_are_shown_in_the_pages_language(client):
         errors = i18n.field_errors(answer)
         assert errors == {"birth_date": "请按 2026-05-01 的格式填写日期。",
                           "phone": "请填写手机号（仅数字）。", "mystery": "请检查此项。"}
+
+
+def test_a_form_sent_after_the_session_ended_is_kept_through_the_sign_in(client):
+    token = csrf_of(client)
+    client.set_cookie("linli_token", fake_token("resident", exp_in=-10))
+    answer = client.post("/app/volunteer/requests", data={
+        "csrf_token": token, "category": "repair", "description": "楼道灯坏了 <b>",
+        "address": "3号楼", "password": "never-carried"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 401
+    assert 'name="replay" value="/app/volunteer/requests"' in page
+    assert 'name="carry:description" value="楼道灯坏了 &lt;b&gt;"' in page
+    assert 'name="carry:category" value="repair"' in page
+    assert "never-carried" not in page and 'name="carry:csrf_token"' not in page
+    assert "您填写的内容都还在" in page
+
+
+def test_registration_asks_for_the_community_code_when_the_list_cannot_be_had(client):
+    page = client.get("/app/register?community_id=c-123").get_data(as_text=True)
+    assert 'name="community_id" type="text" value="c-123"' in page
