@@ -42,11 +42,14 @@ NAME = "[a-z][a-z0-9_]*"
 # these with the RpcProxy dependencies and @handles entrypoints in services/*/service.py.
 CALLS = {"residents": (), "canteen": ("residents",), "library": ("residents",),
          "volunteer": ("residents",), "notifications": ("residents",), "facilities": ("residents",),
-         "needs": ("residents", "volunteer"), "directory": ("residents",)}
-LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (), "volunteer": ("needs",),
+         "needs": ("residents", "volunteer"), "directory": ("residents",),
+         "activities": ("residents",)}
+LISTENS_TO = {"residents": (), "canteen": ("residents",), "library": (),
+              "volunteer": ("needs", "activities"),
               "notifications": ("residents", "canteen", "library", "volunteer", "facilities",
-                                "needs", "directory"),
-              "facilities": (), "needs": ("volunteer",), "directory": ()}
+                                "needs", "directory", "activities"),
+              "facilities": (), "needs": ("volunteer",), "directory": (),
+              "activities": ("residents",)}
 
 
 def user_name(process: str) -> str:

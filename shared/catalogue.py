@@ -240,4 +240,35 @@ CATALOGUE: dict[str, dict] = {
         "fields": ["edition_id", "title_id", "title", "kind"],
         "about": "Staff attached an audiobook or e-book edition to a title.",
     },
+    # activities
+    "activities.signup_confirmed": {
+        "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",
+                   "size"],
+        "about": "A party has its seats: seated at sign-up, or an offer accepted.",
+    },
+    "activities.signup_waitlisted": {
+        "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",
+                   "size", "position"],
+        "about": "A party did not fit and waits, whole, at this position.",
+    },
+    "activities.seat_offered": {
+        "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",
+                   "size", "expires_at"],
+        "about": "Freed seats are held for a waiting party until expires_at.",
+    },
+    "activities.offer_expired": {
+        "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",
+                   "size"],
+        "about": "An offer was not answered in time; its seats passed on.",
+    },
+    "activities.attendance_recorded": {
+        "fields": ["signup_id", "activity_id", "resident_id", "community_id", "title", "when",
+                   "size", "points"],
+        "about": "Staff marked a party attended (once); the volunteer service credits the "
+                 "resident who signed up `points` from the community's pool, once.",
+    },
+    "activities.invited": {
+        "fields": ["activity_id", "resident_id", "community_id", "title", "when", "location"],
+        "about": "A birthday gathering invites a resident of 60 or over born in its month.",
+    },
 }

@@ -19,7 +19,7 @@ DEV_SECRET = "dev-only-insecure-secret-never-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 # Every service of the suite, in start order (residents first: the others ask it).
 SERVICES = ("residents", "notifications", "canteen", "library", "volunteer", "facilities",
-            "needs", "directory")
+            "needs", "directory", "activities")
 # a shared terminal at a busy registration day stays under this many per address and hour
 REGISTRATIONS_PER_HOUR = 200
 MIN_SECRET_BYTES = 32
@@ -81,6 +81,7 @@ class Settings:
     needs_sweep_seconds: float = 300.0
     needs_claim_days: float = 14.0  # a claimed wish not fulfilled by then goes back on the wall
     directory_sweep_seconds: float = 3600.0
+    activities_offer_sweep_seconds: float = 60.0
     preferences_cache_seconds: float = 5.0
     push_deadline_seconds: float = 10.0
     push_concurrency: int = 50
@@ -179,6 +180,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         needs_sweep_seconds=float(environ.get("LINLI_NEEDS_SWEEP_SECONDS", "300")),
         needs_claim_days=float(environ.get("LINLI_NEEDS_CLAIM_DAYS", "14")),
         directory_sweep_seconds=float(environ.get("LINLI_DIRECTORY_SWEEP_SECONDS", "3600")),
+        activities_offer_sweep_seconds=float(environ.get("LINLI_ACTIVITIES_OFFER_SWEEP_SECONDS",
+                                                         "60")),
         preferences_cache_seconds=float(environ.get("LINLI_PREFERENCES_CACHE_SECONDS", "5")),
         push_deadline_seconds=float(environ.get("LINLI_PUSH_DEADLINE_SECONDS", "10")),
         push_concurrency=int(environ.get("LINLI_PUSH_CONCURRENCY", "50")),

@@ -39,6 +39,7 @@ LOADED_WHEN_PRESENT = {
     "facilities": "/facilities/rooms?community_id={community_id}",
     "needs": "/needs?community_id={community_id}",
     "directory": "/directory/places?community_id={community_id}",
+    "activities": "/activities?community_id={community_id}",
 }
 
 

@@ -113,7 +113,8 @@ def reference(event: dict) -> dict:
     """What the message is about: ``{type, id}`` of the resource in the event."""
     data = event["data"]
     for key in ("booking_id", "loan_id", "hold_id", "request_id", "redemption_id",
-                "transfer_id", "need_id", "wish_id", "place_id", "resident_id"):
+                "transfer_id", "need_id", "wish_id", "place_id", "signup_id", "activity_id",
+                "resident_id"):
         if data.get(key):
             return {"type": key[:-3], "id": data[key]}
     return {"type": event["type"], "id": event["event_id"]}

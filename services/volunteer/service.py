@@ -11,7 +11,7 @@ import uuid
 
 from nameko.rpc import RpcProxy
 
-from services.volunteer import from_needs, ledger, matching, schemas, workflow
+from services.volunteer import from_activities, from_needs, ledger, matching, schemas, workflow
 from services.volunteer.jobs import schedule
 from services.volunteer.schemas import (entry_of, redemption_of, request_of, reward_of,
                                         team_of, transfer_of)
@@ -27,7 +27,8 @@ from shared.service import bootstrap
 
 bootstrap("volunteer")
 
-class VolunteerService(from_needs.FromNeeds, chassis.LinliService):
+class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
+                       chassis.LinliService):
     name = "volunteer"
     store = Mongo(VolunteerStore)
     jobs = schedule

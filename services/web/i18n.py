@@ -86,6 +86,13 @@ ERROR_CODES = {
     "conflict": L("This conflicts with the current state. Please reload and try again."),
     "already_claimed": L("A neighbour claimed this wish first."),
     "own_wish": L("You cannot claim your own wish."),
+    "already_signed_up": L("You have already signed up for this activity."),
+    "signup_closed": L("Sign-up for this activity has closed."),
+    "age_limit": L("Someone in the party is outside the age limits."),
+    "offer_expired": L("The offer has expired."),
+    "not_started": L("Attendance opens when the first session starts."),
+    "not_confirmed": L("This sign-up has no seat."),
+    "activity_started": L("The activity has begun."),
 }
 
 # Field messages the gateway gives (marshmallow's and the services' own), by pattern.

@@ -58,6 +58,7 @@ N = f"{A1}/notifications"
 F = f"{A1}/facilities"
 NE, WI = f"{A1}/needs", f"{A1}/wishes"
 D = f"{A1}/directory/places"
+ACT = f"{A1}/activities"
 MEALS = ("breakfast", "lunch", "dinner")
 DISHES = [{"name": "米饭", "tags": [], "price_fen": 100},
           {"name": "西红柿炒鸡蛋", "tags": ["vegetable"], "price_fen": 800}]
@@ -408,6 +409,30 @@ ROWS = [
         params=lambda w, r, f: {"edition_id": _edition(w)},
         json=lambda w, r, f: {"listener": f"matrix-{r}-{uuid.uuid4().hex[:8]}"}),
 
+    # -- activities ----------------------------------------------------------------------
+    Row("POST", ACT, every(201, MANAGERS), json=lambda w, r, f: w.activity_body()),
+    Row("GET", ACT, every(200)),
+    Row("GET", f"{ACT}/signups", every(200), query=lambda w: {"limit": 200},
+        secret=lambda w: w.signup, shown_to=("resident",), hidden_from=SIGNED_IN[1:]),
+    Row("GET", f"{ACT}/{{activity_id}}", every(200),
+        params=lambda w, r, f: {"activity_id": w.activity}),
+    Row("POST", f"{ACT}/{{activity_id}}/signups", every(201),
+        params=lambda w, r, f: {"activity_id": w.fresh_activity()},
+        json=lambda w, r, f: {"party": [{"name": "矩阵居民", "birth_date": "1980-01-01"}]}),
+    Row("GET", f"{ACT}/{{activity_id}}/signups", every(200, MANAGERS),
+        params=lambda w, r, f: {"activity_id": w.activity}),
+    Row("GET", f"{ACT}/signups/{{signup_id}}", every(200, ("resident",) + MANAGERS), deny=404,
+        params=lambda w, r, f: {"signup_id": w.signup}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/cancel", every(200, ("resident",) + MANAGERS),
+        deny=404, params=lambda w, r, f: {"signup_id": w.fresh_signup() if f else w.signup}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/accept", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"signup_id": w.offered() if f else w.offer}),
+    Row("POST", f"{ACT}/signups/{{signup_id}}/decline", {"resident": 200}, deny=404,
+        params=lambda w, r, f: {"signup_id": w.offered() if f else w.offer}),
+    Row("POST", f"{ACT}/{{activity_id}}/attendance", every(200, MANAGERS),
+        params=lambda w, r, f: {"activity_id": w.door_open()},
+        json=lambda w, r, f: {"signup_id": w.door_signup, "attended": True}),
+
     # -- operations: public, not in the spec -----------------------------------------------
     *[Row("GET", path, every(200, ROLES), public=True, in_spec=False)
       for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")],
@@ -437,6 +462,7 @@ class World:
         self.people = made
         self.tokens = {"anonymous": None, "admin": admin,
                        **{role: person["token"] for role, person in made.items()}}
+        self._activities()  # first: its door opens a few seconds on, while the rest is built
         self._canteen()
         self._library()
         self._volunteer()
@@ -491,6 +517,48 @@ class World:
                 return answer.json()["id"]
             assert answer.status_code == 409, answer.text
         raise AssertionError("no free slot left for a fresh booking")
+
+    # -- activities ------------------------------------------------------------------
+    def activity_body(self, capacity=50, start=None, **fields):
+        start = start or dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+        return {"community_id": self.a, "title": "矩阵书法班", "kind": "course",
+                "sessions": [{"start": start.isoformat(),
+                              "end": (start + dt.timedelta(hours=2)).isoformat()}],
+                "capacity": capacity, "location": "活动室",
+                "signup_closes_at": (start - dt.timedelta(seconds=1)).isoformat(), **fields}
+
+    def fresh_activity(self, capacity=50):
+        return self.post(ACT, self.activity_body(capacity), "staff", 201)["id"]
+
+    def _sign_up(self, activity_id, role):
+        person = self.people[role]
+        return self.post(f"{ACT}/{activity_id}/signups", {"party": [
+            {"name": person["name"], "birth_date": person["birth_date"]}]}, role, 201)["id"]
+
+    def _activities(self):
+        self.door_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=4)
+        door = self.post(ACT, self.activity_body(start=self.door_at, attendance_points=1),
+                         "staff", 201)["id"]
+        self.door, self.door_signup = door, self._sign_up(door, "resident")
+        self.activity = self.fresh_activity()
+        self.signup = self._sign_up(self.activity, "resident")
+        self.offer = self.offered()
+
+    def fresh_signup(self):
+        return self._sign_up(self.fresh_activity(), "resident")
+
+    def offered(self):
+        """A sign-up of the resident offered a seat: the seat's holder cancelled."""
+        activity = self.fresh_activity(capacity=1)
+        holder = self._sign_up(activity, "spare")
+        waiting = self._sign_up(activity, "resident")
+        self.post(f"{ACT}/signups/{holder}/cancel", {}, "spare", 200)
+        return waiting
+
+    def door_open(self):
+        """The activity whose first session has started (attendance opens then)."""
+        eventually(lambda: dt.datetime.now(dt.timezone.utc) > self.door_at, seconds=30)
+        return self.door
 
     # -- library ---------------------------------------------------------------------
     def _library(self):

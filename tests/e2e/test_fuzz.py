@@ -154,6 +154,15 @@ def world(api):
     edition = _ok(api.post(f"/api/v1/library/titles/{title['id']}/editions", {
         "kind": "audiobook", "url": "https://audio.example.org/f.mp3"}, s))
     ids.update(place_id=[place["id"]], edition_id=[edition["id"]], branch_id=[branch["id"]])
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    activity = _ok(api.post("/api/v1/activities", {
+        "community_id": cid, "title": "模糊书法班", "kind": "course", "capacity": 5,
+        "location": "活动室", "signup_closes_at": (start - dt.timedelta(hours=1)).isoformat(),
+        "sessions": [{"start": start.isoformat(),
+                      "end": (start + dt.timedelta(hours=2)).isoformat()}]}, s))
+    signup = _ok(api.post(f"/api/v1/activities/{activity['id']}/signups", {
+        "party": [{"name": "模糊居民", "birth_date": "1950-03-03"}]}, r))
+    ids.update(activity_id=[activity["id"]], signup_id=[signup["id"]])
 
     inbox = _ok(api.get("/api/v1/notifications", r))
     ids["message_id"] = [m["id"] for m in inbox["items"][:3]] or ["none"]

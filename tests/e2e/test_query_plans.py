@@ -199,6 +199,20 @@ def directory_paths(api, community, staff, diner, library_site):
     ok(api.get(f"/api/v1/library/editions/{edition['id']}"))
     ok(api.get("/api/v1/library/editions/popular", library_site.token,
                params={"branch_id": library_site.house_a["id"]}))
+def activities_paths(api, community, staff, diner):
+    from tests.e2e.activities_helpers import A, publish, sign_up, step
+    course = publish(api, staff, community["id"], capacity=1)
+    seated, waiting = sign_up(api, diner, course), sign_up(api, staff, course)
+    ok(api.get(A, diner["token"], params={"kind": "course"}))
+    _pages(api, A, diner["token"])
+    _pages(api, f"{A}/signups", diner["token"])
+    ok(api.get(f"{A}/signups", diner["token"], params={"status": "confirmed"}))
+    _pages(api, f"{A}/{course['id']}/signups", staff["token"])
+    ok(api.get(f"{A}/{course['id']}/signups", staff["token"], params={"status": "waitlisted"}))
+    step(api, seated, "cancel", diner["token"])
+    step(api, waiting, "accept", staff["token"])
+    publish(api, staff, community["id"], kind="gathering", birthday_month=1)
+    ok(api.post("/api/v1/admin/jobs/activities-offer-expiry", {}, staff["token"]))
 
 
 def hot_paths(api):
@@ -213,6 +227,7 @@ def hot_paths(api):
     volunteer_paths(api, community, staff)
     facilities_paths(api, community, staff, diner)
     needs_paths(api, community, staff)
+    activities_paths(api, community, staff, diner)
     for job in ("canteen-no-show", "canteen-pickup-reminder", "notifications-push"):
         ok(api.post(f"/api/v1/admin/jobs/{job}", {}, staff["token"]))
     eventually(lambda: ok(api.get("/api/v1/notifications/unread-count", diner["token"]))["unread"])

@@ -14,7 +14,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 MEALS = ("breakfast", "lunch", "dinner")
 JOBS = ("canteen-no-show", "canteen-pickup-reminder", "library-overdue", "library-hold-expiry",
         "volunteer-sla", "facilities-no-show", "facilities-equipment-overdue",
-        "needs-claim-expiry", "directory-stale")
+        "needs-claim-expiry", "directory-stale", "activities-offer-expiry")
 GROUPS = ("sanitation_worker", "delivery_rider", "property_staff", "elderly_alone")
 
 
