@@ -39,7 +39,7 @@ def test_the_csv_import_command_adds_titles_and_copies_once(api, stack, tmp_path
     csv_file = tmp_path / "titles.csv"
     csv_file.write_text(
         "isbn,title,author,tags,copies_code_prefix,branch_name,copies\n"
-        f",额尔古纳河右岸,迟子建,小说;{tag},{prefix},{house},2\n"
+        f",额尔古纳河右岸（{tag}）,迟子建,小说;{tag},{prefix},{house},2\n"
         f",没有的书屋的书,某人,{tag},X{prefix},不存在的书屋,1\n", encoding="utf-8")
     command = [sys.executable, "-m", "services.library.importer", str(csv_file),
                "--community-id", community["id"]]
@@ -62,7 +62,8 @@ def test_the_bulk_import_route_is_staff_only_and_checks_branches(api):
     community = api.community()
     staff = api.staff(community["id"])
     reader = api.resident(community["id"])
-    rows = [{"title": "乡土中国", "author": "费孝通", "tags": ["社会学"]}]
+    # the catalogue is district-wide, and the demo data other tests load holds 乡土中国
+    rows = [{"title": f"乡土中国（{uuid.uuid4().hex[:6]}）", "author": "费孝通", "tags": ["社会学"]}]
     assert api.post(f"{L}/imports", {"rows": rows}, reader["token"]).status_code == 403
     bad = api.post(f"{L}/imports", {"rows": [{**rows[0], "branch_id": "nope", "copies": 1,
                                               "copies_code_prefix": "Z"}]}, staff["token"])
