@@ -106,12 +106,9 @@ class ActivitiesService(chassis.LinliService):
         data = load(schemas.ActivityQuery(), query)
         community_id = who.in_community(data["community_id"])  # an admin: None, every one
         first = data["from_"] or clock.today_local()
-        filters = {"ends_at": {"$gte": clock.parse_instant(f"{first.isoformat()}T00:00:00")}}
-        if community_id:
-            filters["community_id"] = community_id
-        if data["kind"]:
-            filters["kind"] = data["kind"]
-        docs, next_cursor = self.store.list_activities(filters, data["limit"], data["cursor"])
+        docs, next_cursor = self.store.list_activities(
+            clock.parse_instant(f"{first.isoformat()}T00:00:00"), community_id, data["kind"],
+            data["limit"], data["cursor"])
         return {"items": [_activity(d) for d in docs], "next_cursor": next_cursor}
 
     @rpc(expected_exceptions=EXPECTED)

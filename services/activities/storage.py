@@ -110,7 +110,15 @@ class ActivitiesStore(Store):
     def activity(self, activity_id: str) -> dict | None:
         return self.activities.find_one({"_id": activity_id})
 
-    def list_activities(self, query: dict, limit: int, cursor: str | None):
+    def list_activities(self, running_at, community_id: str | None, kind: str | None,
+                        limit: int, cursor: str | None):
+        """Activities still running at ``running_at`` (in a community, of a kind), newest
+        first."""
+        query: dict = {"ends_at": {"$gte": running_at}}
+        if community_id:
+            query["community_id"] = community_id
+        if kind:
+            query["kind"] = kind
         return newest_first(self.activities, query, limit, cursor)
 
     # -- sign-ups ----------------------------------------------------------------

@@ -5,27 +5,18 @@ run for the same ``as_of`` processes nothing."""
 import datetime as dt
 
 from shared import clock
-from shared.jobs import Run, Schedule
+from shared.jobs import Run, Schedule, batches
 
 schedule = Schedule("canteen")
-BATCH = 500
-
-
-def _batches(find):
-    """Batches from ``find(limit)`` until one comes back short: every item of a batch
-    is claimed (by us or by another replica), so the next batch holds new ones."""
-    while True:
-        batch = find(BATCH)
-        yield from batch
-        if len(batch) < BATCH:
-            return
+BATCH = 500  # bookings a sweep reads per query
 
 
 @schedule.job("canteen-no-show", every="canteen_sweep_seconds")
 def mark_no_shows(store, run: Run) -> int:
     """Bookings still ``booked`` after their meal's serving window become ``no_show``."""
     processed, as_of = 0, run.as_of
-    for booking in _batches(lambda limit: store.past_bookings(as_of, run.community_id, limit)):
+    for booking in batches(lambda limit: store.past_bookings(as_of, run.community_id, limit),
+                           BATCH):
         event = {key: booking[key] for key in ("site_id", "date", "meal", "resident_id")}
         event["booking_id"] = booking["_id"]
         event["site_name"] = booking.get("site_name")
@@ -43,7 +34,8 @@ def reminder_still_useful(booking: dict, as_of: dt.datetime) -> bool:
 def send_pickup_reminders(store, run: Run) -> int:
     """Booked diners whose meal starts within the reminder lead get one reminder."""
     processed, as_of = 0, run.as_of
-    for booking in _batches(lambda limit: store.reminders_due(as_of, run.community_id, limit)):
+    for booking in batches(lambda limit: store.reminders_due(as_of, run.community_id, limit),
+                           BATCH):
         if not reminder_still_useful(booking, as_of):
             store.mark_reminded(booking, as_of, None)
             continue

@@ -4,7 +4,11 @@ Limits are single conditional ``update_one`` calls on indexed fields: a booking 
 portions with ``{_id, remaining >= p}`` and ``$inc``; a republish changes capacity
 with ``{_id, capacity: old, remaining >= -delta}``; a booking changes state with
 ``{_id, status: from}``. One active booking per resident per slot and one pickup code
-per slot are unique indexes. Every change with its events is one transaction."""
+per slot are unique indexes. Every change with its events is one transaction.
+
+Longer than ~300 lines on purpose: every atomic write of the canteen (menus, bookings,
+the counter, the sweeps, the diners' projection) in one place, so that each limit and
+the write that keeps it can be read together."""
 import threading
 from contextlib import contextmanager
 

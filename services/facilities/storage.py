@@ -15,7 +15,10 @@ write or a unique key, inside the transaction that writes the effect):
 - one loan per item: the item's ``status`` moves ``available`` -> ``on_loan`` by one
   conditional update; one loan per borrower and none while overdue: the borrower's
   ``holding`` and ``overdue`` counters, by one conditional update, in the same
-  transaction."""
+  transaction.
+
+Longer than ~300 lines on purpose: the atomic writes of rooms and of equipment sit
+together because loans and bookings share the borrower's counters."""
 import datetime as dt
 
 from pymongo import DESCENDING

@@ -12,27 +12,15 @@ import hashlib
 
 
 from flask import current_app, g, request
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
+from services.gateway import storage
 from services.gateway.errors import error_response
 from services.gateway.web import optional_caller
-from shared import clock, mongo
-from shared.config import settings
+from shared import clock
 from shared.context import set_idempotency_key
 
-KEEP = dt.timedelta(hours=24)
 STALE_CLAIM = dt.timedelta(seconds=60)
-
-
-def _records():
-    return mongo.client(settings().mongo_uri_for("gateway"))[mongo.database_name("gateway")][
-        "idempotency"]
-
-
-def create_indexes():
-    _records().create_indexes([IndexModel([("created_at", ASCENDING)],
-                                          expireAfterSeconds=int(KEEP.total_seconds()))])
+create_indexes = storage.create_indexes
 
 
 def _record_id(key: str) -> str:
@@ -52,19 +40,14 @@ def before_request():
                               {"Idempotency-Key": ["at most 200 characters"]})
     record_id = _record_id(key)
     now = clock.now()
-    try:
-        _records().insert_one({"_id": record_id, "state": "in_progress", "created_at": now})
-    except DuplicateKeyError:
-        record = _records().find_one({"_id": record_id})
+    if not storage.claim(record_id, now):
+        record = storage.record(record_id)
         if record and record["state"] == "done":
             response = current_app.response_class(record["body"], status=record["status"],
-                                            mimetype="application/json")
+                                                  mimetype="application/json")
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        taken_over = _records().update_one(
-            {"_id": record_id, "state": "in_progress", "created_at": {"$lt": now - STALE_CLAIM}},
-            {"$set": {"created_at": now}})
-        if taken_over.modified_count != 1:
+        if not storage.take_over(record_id, now, now - STALE_CLAIM):
             return error_response(409, "idempotency_in_progress",
                                   "a request with this Idempotency-Key is still in progress")
     g.idempotency_record = record_id
@@ -80,14 +63,10 @@ def after_request(response):
     if response.status_code >= 500 or _still_unknown(response):
         # the outcome is unknown here: a retry asks the service, which holds the key
         # in the transaction of the effect and answers as the first call did
-        _records().delete_one({"_id": record_id})
+        storage.drop(record_id)
     else:
-        _records().update_one({"_id": record_id}, {"$set": {
-            "state": "done", "status": response.status_code,
-            "body": response.get_data(as_text=True)}})
+        storage.finish(record_id, response.status_code, response.get_data(as_text=True))
     return response
-
-
 
 
 def _still_unknown(response) -> bool:

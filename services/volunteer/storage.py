@@ -4,7 +4,10 @@ Every state change of a request is one conditional ``update_one`` on
 ``{_id, status: <expected>}`` that also pushes the history entry, so of two racing
 changes exactly one matches. Points move in transactions: the conditional balance
 decrement, the pool's increment, the transfer and its two entries, and the events,
-together or not at all."""
+together or not at all.
+
+Longer than ~300 lines on purpose: the request state machine's writes and the ledger's
+transactions share one transaction when a request closes with its credits."""
 import random
 import time
 

@@ -1,6 +1,9 @@
 """The staff console: today, menus, the counter, the lending desk, dispatch,
 residents, rewards and jobs. Staff see their community (the gateway scopes every
-answer); an admin sees every community."""
+answer); an admin sees every community.
+
+Longer than ~300 lines: eight small pages of the original console, each a view or two
+of a few lines; the newer capabilities' console pages live in their own modules."""
 import datetime as dt
 
 from flask import Blueprint, abort, g, render_template, request, url_for

@@ -1,7 +1,10 @@
 """Rooms and shared equipment. Residents: find a free room and book it, check in by
 scanning the door's QR code (or walk in), borrow and return a speaker under its rules,
 file a noise complaint. Staff: the day's rooms and bookings, loans, maintenance,
-complaints, and printable QR labels for doors and items."""
+complaints, and printable QR labels for doors and items.
+
+Longer than ~300 lines: the resident and staff pages of two capabilities and their
+printable labels, each a short view."""
 import datetime as dt
 
 import segno
