@@ -13,7 +13,7 @@ from nameko.rpc import Rpc
 
 from shared import context
 from shared.config import settings
-from shared.errors import Unavailable, database_was_down
+from shared.errors import Invalid, Unavailable, database_was_down
 
 log = logging.getLogger(__name__)
 BROKER_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
@@ -79,3 +79,10 @@ def call(service_proxy, method: str, *args, timeout: float | None = None, **kwar
         if database_was_down(exc):
             raise Unavailable("the database is unavailable", code="database_unavailable") from exc
         raise
+
+
+def require_community(residents, community_id: str) -> None:
+    """422 naming ``community_id`` when the residents service knows no such community
+    (every service that creates something in a community asks it this way)."""
+    if not call(residents, "community_exists", community_id):
+        raise Invalid("no such community", details={"community_id": ["unknown community"]})

@@ -22,7 +22,7 @@ from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Invalid, NotFound, found
 from shared.events import handles
 from shared.mongo import Mongo, new_id
-from shared.rpc import call, rpc
+from shared.rpc import require_community, rpc
 from shared.schemas import load
 from shared import service as chassis  # not the class itself: `nameko run` would run it too
 from shared.service import bootstrap
@@ -74,8 +74,7 @@ class ActivitiesService(chassis.LinliService):
         data = load(schemas.NewActivity(), payload)
         who.require_manager(data["community_id"],
                             "only staff of that community publish its activities")
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         sessions = sorted(({"start": _stored(s["start"]), "end": _stored(s["end"])}
                            for s in data.pop("sessions")), key=lambda s: s["start"])
         data["signup_closes_at"] = _stored(data["signup_closes_at"])

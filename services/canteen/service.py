@@ -20,7 +20,7 @@ from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Invalid, NotFound, found
 from shared.events import handles
 from shared.mongo import Mongo
-from shared.rpc import call, rpc
+from shared.rpc import call, require_community, rpc
 from shared.schemas import load
 from shared import service as chassis  # not the class itself: `nameko run` would run it too
 from shared.service import bootstrap
@@ -46,8 +46,7 @@ class CanteenService(chassis.LinliService):
         data = load(schemas.NewSite(), payload)
         who.require_manager(data["community_id"],
                             "only staff of that community can open a canteen there")
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         return site_of(self.store.add_site(data))
 
     @rpc(expected_exceptions=EXPECTED)

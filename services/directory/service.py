@@ -14,7 +14,7 @@ from shared.auth import Actor
 from shared.errors import EXPECTED, Invalid, found
 from shared.mongo import Mongo, new_id
 from shared.pagination import newest_first_in_memory
-from shared.rpc import call, rpc
+from shared.rpc import require_community, rpc
 from shared.schemas import load
 from shared import service as chassis  # not the class itself: `nameko run` would run it too
 from shared.service import bootstrap
@@ -53,8 +53,7 @@ class DirectoryService(chassis.LinliService):
         data = load(schemas.NewPlace(), payload)
         who.require_manager(data["community_id"],
                             "only staff of that community keep its directory")
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         now = clock.now()
         doc = {"_id": new_id(), **data, "created_at": now, "updated_at": None,
                "verified_at": now, "verified_by": who.id, "stale_from": rules.stale_from(now)}

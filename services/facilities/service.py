@@ -24,7 +24,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound, Unavailable, found
 from shared.mongo import Mongo, is_duplicate_key, new_id
-from shared.rpc import call, rpc
+from shared.rpc import require_community, rpc
 from shared.schemas import load
 from shared import service as chassis  # not the class itself: `nameko run` would run it too
 from shared.service import bootstrap
@@ -119,8 +119,7 @@ class FacilitiesService(chassis.LinliService):
         who = Actor.of(actor)
         data = load(schemas.NewRoom(), payload)
         who.require_manager(data["community_id"], "only staff of that community open rooms there")
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         for _ in range(DOOR_CODE_ATTEMPTS):
             doc = {"_id": new_id(), **data, "door_code": rules.new_door_code(),
                    "created_at": clock.now()}
@@ -330,8 +329,7 @@ class FacilitiesService(chassis.LinliService):
         who = Actor.of(actor)
         data = load(schemas.NewItem(), payload)
         who.require_manager(data["community_id"], "only staff of that community lend items there")
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         doc = {"_id": new_id(), **data, "status": "available", "created_at": clock.now()}
         try:
             return _item(self.store.add_item(doc))

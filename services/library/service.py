@@ -11,7 +11,7 @@ from shared import clock
 from shared.auth import Actor
 from shared.errors import EXPECTED, Conflict, Forbidden, Invalid, NotFound
 from shared.mongo import Mongo
-from shared.rpc import call, rpc
+from shared.rpc import call, require_community, rpc
 from shared.schemas import load
 from shared import service as chassis  # not the class itself: `nameko run` would run it too
 from shared.service import bootstrap
@@ -58,8 +58,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
         who = Actor.of(actor)
         data = load(schemas.NewBranch(), payload)
         who.require_manager(data["community_id"])
-        if not call(self.residents, "community_exists", data["community_id"]):
-            raise Invalid("no such community", details={"community_id": ["unknown community"]})
+        require_community(self.residents, data["community_id"])
         return _branch(self.store.add_branch(data))
 
     # -- titles and copies ------------------------------------------------------------
