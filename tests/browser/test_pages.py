@@ -319,6 +319,7 @@ def test_a_half_filled_form_survives_the_end_of_the_session(browser, web, reside
     browser.find_element(By.ID, "f-password").send_keys(resident["password"])
     submit(browser, "form.card button[type=submit]")
     assert h1(browser) == "您填写的内容还在"
+    assert "想找人陪我去社区医院复诊" in browser.find_element(By.CSS_SELECTOR, "ul.kept").text
     submit(browser, "form.card button.primary")
     assert browser.find_element(By.ID, "request-status").text == "已提交"
     assert "想找人陪我去社区医院复诊" in browser.find_element(By.TAG_NAME, "main").text

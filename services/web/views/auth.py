@@ -34,8 +34,11 @@ def login_post():
     response = make_response() if resume else see_other(target)
     sessions.sign_in(response, answer.body["access_token"], answer.body.get("expires_in", 3600))
     if resume:  # rendered after the sign-in: the page carries the new session's CSRF token
+        # what the resident wrote in words (not the form's codes), shown before sending
+        written = [v.strip()[:200] for _, v in carried
+                   if v.strip() and (not v.isascii() or " " in v.strip())]
         response.set_data(render_template("app/resume.html", replay=replay, carried=carried,
-                                          back=target))
+                                          written=written, back=target))
     return response
 
 
