@@ -117,9 +117,7 @@ def test_staff_add_and_verify_a_place_and_reach_the_poster(browser, web, api, pl
                                 {"days": [1, 2, 3], "open": "14:00", "close": "20:00"}]
     row = browser.find_element(By.ID, f"p-{town['locksmith']['id']}")
     before = town["locksmith"]["verified_at"]
-    old = browser.find_element(By.TAG_NAME, "main")
-    row.find_element(By.CSS_SELECTOR, "button").click()
-    wait(browser).until(seen.staleness_of(old))
+    submit(browser, row.find_element(By.CSS_SELECTOR, "button"))
     listed = api.get("/api/v1/directory/places", place["staff"]["token"]).json()["items"]
     assert next(p for p in listed if p["id"] == town["locksmith"]["id"])["verified_at"] > before
     open_page(browser, web, f"/console/library/editions?branch_id={place['branch']['id']}")

@@ -10,7 +10,7 @@ import time
 import uuid
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
@@ -42,12 +42,21 @@ def h1(driver):
     return wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "h1").text)
 
 
-def submit(driver, css):
-    """Click a form's button and wait for the next page (hx-boost swaps the body)."""
-    old = driver.find_element(By.TAG_NAME, "main")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    wait(driver).until(seen.staleness_of(old))
-    wait(driver).until(seen.presence_of_element_located((By.TAG_NAME, "main")))
+def submit(driver, button):
+    """Click a form's button (a CSS selector or an element) and wait for the next page
+    (hx-boost swaps the body).
+
+    The old <main> is remembered inside the page, not as a WebDriver reference: asking
+    chromium about a node that was just swapped out sometimes fails with "Node with
+    given id does not belong to the document" instead of a stale-element error."""
+    driver.execute_script("window.__linliOldMain = document.querySelector('main')")
+    if isinstance(button, str):
+        button = driver.find_element(By.CSS_SELECTOR, button)
+    button.click()
+    WebDriverWait(driver, 15, ignored_exceptions=[WebDriverException]).until(
+        lambda d: d.execute_script("const m = window.__linliOldMain;"
+                                   "return document.readyState === 'complete' && (!m || !m.isConnected)"
+                                   " && !!document.querySelector('main')"))
 
 
 def axe_problems(driver):
