@@ -18,6 +18,7 @@ import datetime
 import importlib
 import itertools
 import json
+import os
 import pkgutil
 import random
 import statistics
@@ -179,6 +180,26 @@ def mixed(scenarios, rate, seconds, workers=64):
     return {"target_rps": rate, "achieved_rps": round(total / elapsed, 1), "routes": routes}
 
 
+def _children(pid) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        kids = task / "children"
+        if kids.exists():
+            found += [int(k) for k in kids.read_text().split()]
+    return found
+
+
+def stack_pids(stack) -> dict:
+    """The processes of each part of the stack (gunicorn's workers with its master)."""
+    parts = {}
+    for key, process in stack.processes.items():
+        pids = [process.pid]
+        pids += [kid for pid in list(pids) for kid in _children(pid)]
+        pids += [kid for pid in list(pids) for kid in _children(pid)]
+        parts[key] = sorted(set(pids))
+    return parts
+
+
 def resident_memory(stack) -> dict:
     """RSS (MiB) of every process of the stack, gunicorn workers included."""
     def rss(pid):
@@ -189,21 +210,47 @@ def resident_memory(stack) -> dict:
         except OSError:
             return 0.0
         return 0.0
+    return {key: round(sum(rss(pid) for pid in pids), 1) for key, pids in stack_pids(stack).items()}
 
-    def children(pid):
-        found = []
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            kids = (task / "children")
-            if kids.exists():
-                found += [int(k) for k in kids.read_text().split()]
-        return found
-    memory = {}
-    for key, process in stack.processes.items():
-        pids = [process.pid]
-        pids += [kid for pid in list(pids) for kid in children(pid)]
-        pids += [kid for pid in list(pids) for kid in children(pid)]
-        memory[key] = round(sum(rss(pid) for pid in set(pids)), 1)
-    return memory
+
+def _cpu_seconds(pid) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _broker_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "beam.smp":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def cpu_snapshot(stack) -> dict:
+    """CPU seconds used so far by each part: the stack's processes, the broker and
+    this process (the clients)."""
+    parts = {key: sum(_cpu_seconds(p) for p in pids) for key, pids in stack_pids(stack).items()}
+    parts["broker"] = sum(_cpu_seconds(p) for p in _broker_pids())
+    parts["bench client"] = _cpu_seconds(os.getpid())
+    return parts
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict:
+    """CPU milliseconds each part spent per request between two snapshots (parts that
+    spent under 0.05 ms are left out). On two cores shared by every part, the sum bounds
+    the rate: at most 2,000 / sum requests a second."""
+    spent = {key: (after[key] - before.get(key, 0.0)) * 1000 / max(requests, 1) for key in after}
+    shown = {key: round(ms, 2) for key, ms in sorted(spent.items(), key=lambda kv: -kv[1])
+             if ms >= 0.05}
+    shown["total"] = round(sum(spent.values()), 2)
+    return shown
 
 
 def echo_action(stack):
@@ -244,7 +291,10 @@ def run_mixed(stack, scenarios, args):
     rounds = []
     for rate in [float(r) for r in args.mixed.split(",")]:
         since = datetime.datetime.now(datetime.timezone.utc)
+        cpu_before = cpu_snapshot(stack)
         result = mixed(scenarios, rate, args.seconds)
+        result["cpu_ms_per_request"] = cpu_per_request(
+            cpu_before, cpu_snapshot(stack), sum(r["requests"] for r in result["routes"]))
         time.sleep(3)
         result["event_to_inbox"] = event_to_inbox_ms(
             stack, since, datetime.datetime.now(datetime.timezone.utc))
@@ -258,6 +308,8 @@ def run_mixed(stack, scenarios, args):
                   f"p95 {route['p95_ms']:8.1f}  p99 {route['p99_ms']:8.1f} ms  "
                   f"errors {route['errors']}  {route['statuses']}", flush=True)
         print("  RSS MiB: " + ", ".join(f"{k} {v}" for k, v in result["rss_mib"].items()), flush=True)
+        print("  CPU ms a request: " + ", ".join(
+            f"{k} {v}" for k, v in result["cpu_ms_per_request"].items()), flush=True)
     out = Path(args.out).with_name("mixed.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"echo": echo, "seconds": args.seconds, "rounds": rounds},
@@ -295,7 +347,9 @@ def main():
                              "--seconds, to find the saturation point")
     args = parser.parse_args()
 
-    stack = Stack()
+    # the test stacks' query log (one file append per query, for the query-plan test)
+    # is instrumentation: it cost the residents service 5 % of its CPU on GET /me
+    stack = Stack(extra_env={"LINLI_QUERY_LOG": ""})
     try:
         api = Api(stack)
         api.http.mount("http://", __import__("requests").adapters.HTTPAdapter(
@@ -326,7 +380,10 @@ def main():
             for name, action in chosen.items():
                 action(-1)  # warm up connections and caches
                 since = datetime.datetime.now(datetime.timezone.utc)
+                cpu_before = cpu_snapshot(stack)
                 result = measure(name + suffix, action, args.concurrency, args.seconds)
+                result["cpu_ms_per_request"] = cpu_per_request(
+                    cpu_before, cpu_snapshot(stack), result["requests"])
                 time.sleep(2)  # let the last events reach the inbox
                 result["event_to_inbox"] = event_to_inbox_ms(
                     stack, since, datetime.datetime.now(datetime.timezone.utc))
@@ -342,6 +399,8 @@ def main():
                 print(f"{name + suffix:48s} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
                       f"p95 {result['p95_ms']:7.2f} ms  x{result['rps_vs_echo']:.2f} echo rps  "
                       f"errors {result['errors']}  {result['statuses']}{inbox_text}", flush=True)
+                print(f"{'':48s} CPU ms a request: " + ", ".join(
+                    f"{part} {ms}" for part, ms in result["cpu_ms_per_request"].items()), flush=True)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"concurrency": args.concurrency, "seconds": args.seconds,
