@@ -8,22 +8,58 @@ import socket
 import eventlet
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import RemoteError
-from nameko.rpc import Rpc
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
-from shared import context
+from shared import context, wire
 from shared.config import settings
 from shared.errors import Invalid, Unavailable, database_was_down
 
 log = logging.getLogger(__name__)
 BROKER_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
+wire.use()
+
+
+class _ReplyPublisher(Publisher):
+    """Replies go out without a publisher confirm. A confirm would make every reply
+    wait for one more message from the broker, and it guards nothing: a reply lost
+    anyway (the broker dies with it, or the caller's reply queue is gone) ends the
+    same way as one never confirmed, with the caller's timeout (503
+    ``service_timeout``), and a write that took effect answers the caller's retry
+    with the same Idempotency-Key from its first answer. Requests keep their
+    confirms (nameko needs them to report an unknown service) and so do events."""
+    use_confirms = False
+
+
+class _Responder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
+class _RpcConsumer(RpcConsumer):
+    """nameko's consumer of ``rpc-<service>``, answering through ``_Responder``."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _Responder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
 
 
 class ResilientRpc(Rpc):
     """nameko's ``rpc`` entrypoint, except that a reply that cannot be sent because
     the broker went away is logged instead of killing the whole container (nameko
     2.x's behaviour). The caller sees its timeout; the service lives on and
-    reconnects when the broker is back."""
+    reconnects when the broker is back. Replies are sent without a publisher
+    confirm (``_ReplyPublisher``)."""
+
+    rpc_consumer = _RpcConsumer()
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:

@@ -8,17 +8,31 @@ import threading
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared import wire
 from shared.config import nameko_config, settings
 from shared.context import IDEMPOTENCY_KEY, REQUEST_ID_KEY, current_request_id, idempotency
 from shared.errors import Unavailable
 from shared.rpc import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
+wire.use()
+
+
+def proxy_config() -> dict:
+    """nameko's config for the gateway's proxies. An ``amqp://`` URI is named
+    ``pyamqp://`` (the same transport): outside eventlet, kombu tries ``import
+    librabbitmq`` for every connection object it makes for ``amqp://``, and nameko
+    makes one for every message it publishes; the failed import walked sys.path
+    under the import lock (10 % of a gateway worker's samples on GET /me)."""
+    config = nameko_config()
+    if config["AMQP_URI"].startswith("amqp://"):
+        config["AMQP_URI"] = "py" + config["AMQP_URI"]
+    return config
 
 
 class _Proxy:
     def __init__(self, timeout: float):
-        self.standalone = ClusterRpcProxy(nameko_config(), context_data={}, timeout=timeout)
+        self.standalone = ClusterRpcProxy(proxy_config(), context_data={}, timeout=timeout)
         self.cluster = self.standalone.start()
 
     def call(self, service: str, method: str, args, kwargs):
