@@ -230,18 +230,30 @@ def site_of(doc: dict) -> dict:
 
 
 # Menus and bookings are the hot reads: shaped by hand (the same fields as MenuOut and
-# BookingOut), which costs a tenth of a marshmallow dump.
+# BookingOut), which costs a tenth of a marshmallow dump. What a menu shows besides its
+# counts changes only when it is republished (its ``version`` moves), so that part is
+# shaped once per (menu, version) in each process.
+_menu_shapes: dict[tuple, dict] = {}
+
+
 def menu_of(doc: dict) -> dict:
-    return {
-        "id": doc["_id"], "site_id": doc["site_id"], "date": doc["date"], "meal": doc["meal"],
-        "capacity": doc["capacity"], "booked": doc["booked"], "remaining": doc["remaining"],
-        "booking_cutoff": clock.local_iso(doc["booking_cutoff"]),
-        "meal_starts_at": clock.local_iso(
-            meal_start(dt.date.fromisoformat(doc["date"]), doc["meal"])),
-        "dishes": [{"name": d["name"], "tags": list(d.get("tags", [])),
-                    "price_fen": d.get("price_fen"),
-                    "price_per_100g_fen": d.get("price_per_100g_fen")} for d in doc["dishes"]],
-    }
+    key = (doc["_id"], doc.get("version", 0))
+    shaped = _menu_shapes.get(key)
+    if shaped is None:
+        shaped = {
+            "id": doc["_id"], "site_id": doc["site_id"], "date": doc["date"], "meal": doc["meal"],
+            "booking_cutoff": clock.local_iso(doc["booking_cutoff"]),
+            "meal_starts_at": clock.local_iso(
+                meal_start(dt.date.fromisoformat(doc["date"]), doc["meal"])),
+            "dishes": [{"name": d["name"], "tags": list(d.get("tags", [])),
+                        "price_fen": d.get("price_fen"),
+                        "price_per_100g_fen": d.get("price_per_100g_fen")} for d in doc["dishes"]],
+        }
+        if len(_menu_shapes) > 20_000:  # old weeks; the next read shapes one again
+            _menu_shapes.clear()
+        _menu_shapes[key] = shaped
+    return {**shaped, "capacity": doc["capacity"], "booked": doc["booked"],
+            "remaining": doc["remaining"]}
 
 
 def booking_of(doc: dict) -> dict:

@@ -26,6 +26,8 @@ ACTIVE_BOOKING_INDEX = "one_active_booking_per_resident_and_slot"
 PICKUP_CODE_ATTEMPTS = 8    # codes drawn for one booking before giving up (busy)
 REPUBLISH_ATTEMPTS = 10     # capacity moved under a republish this often: busy
 CHECKOUT_ATTEMPTS = 2       # the second prices without the caring lunch another took
+# what a menu read fetches every time; the rest is kept per (menu, version)
+MENU_COUNTS = {"capacity": 1, "booked": 1, "remaining": 1, "version": 1, "date": 1, "meal": 1}
 
 
 class SlotUnavailable(Exception):
@@ -42,6 +44,10 @@ class PickupCodeTaken(Exception):
 
 class CaringLunchTaken(Exception):
     pass
+
+
+def _version_of(menu: dict) -> tuple:
+    return menu["_id"], menu.get("version", 0)  # a menu never republished has none
 
 
 def _duplicate_of(exc: Exception) -> str:
@@ -82,6 +88,7 @@ class CanteenStore(Store):
         self._sites_lock = threading.Lock()
         self._menu_writers: dict[str, threading.Lock] = {}
         self._menu_refs: dict[tuple, dict] = {}
+        self._menu_bodies: dict[tuple, dict] = {}  # (menu id, version) -> the menu as stored
 
     @contextmanager
     def menu_writer(self, menu_id: str):
@@ -152,8 +159,31 @@ class CanteenStore(Store):
         return self.menus.find_one({"site_id": site_id, "date": date, "meal": meal})
 
     def menus_between(self, site_id: str, first: str, last: str) -> list[dict]:
-        return list(self.menus.find({"site_id": site_id, "date": {"$gte": first, "$lte": last}})
-                    .limit(500))
+        """A site's menus for dates ``first``..``last``, each as stored.
+
+        Only the counts are read every time: dishes, cutoff and the rest change only
+        when a menu is republished, which moves its ``version``, so each process keeps
+        the rest per (menu, version) and reads a body again only for a version it has
+        not seen. ``booked`` and ``remaining`` are always as the database has them."""
+        counts = list(self.menus.find({"site_id": site_id, "date": {"$gte": first, "$lte": last}},
+                                      MENU_COUNTS).limit(500))
+        missing = [c["_id"] for c in counts if _version_of(c) not in self._menu_bodies]
+        fresh = {}
+        if missing:
+            for doc in self.menus.find({"_id": {"$in": missing}}):
+                fresh[doc["_id"]] = doc
+                with self._sites_lock:
+                    if len(self._menu_bodies) > 20_000:  # old weeks; one read brings one back
+                        self._menu_bodies.clear()
+                    self._menu_bodies[_version_of(doc)] = doc
+        menus = []
+        for c in counts:
+            # republished between the two reads: the newer body, with its own counts
+            body = self._menu_bodies.get(_version_of(c)) or fresh.get(c["_id"])
+            if body is not None:
+                menus.append({**body, **c} if body.get("version", 0) == c.get("version", 0)
+                             else body)
+        return menus
 
     def publish_menu(self, first: dict, changes: dict, event: dict) -> dict:
         """Publish a slot's menu: insert ``first`` when the slot has none, else set
@@ -202,7 +232,7 @@ class CanteenStore(Store):
         def write(tx):
             result = self.menus.update_one(
                 query, {"$set": {**changes, "updated_at": clock.now()},
-                        "$inc": {"remaining": delta}}, session=tx.session)
+                        "$inc": {"remaining": delta, "version": 1}}, session=tx.session)
             if result.matched_count == 0:
                 raise CapacityMoved()
             tx.emit("canteen.menu_published", {**event, "menu_id": current["_id"]})

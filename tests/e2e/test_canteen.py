@@ -134,6 +134,8 @@ def test_republishing_replaces_dishes_and_never_drops_capacity_below_booked(api,
     date = day(3)
     assert publish(api, token, site["id"], date, capacity=10).status_code == 200
     diner = api.resident(canteen["community"]["id"])
+    week = f"{SITES}/{site['id']}/menus?from={date}&to={date}"
+    assert len(api.get(week, diner["token"]).json()["items"][0]["dishes"]) == len(DISHES)
     assert book(api, diner["token"], site["id"], date, portions=3).status_code == 201
 
     answer = publish(api, token, site["id"], date, capacity=5, dishes=DISHES[:2])
@@ -141,6 +143,8 @@ def test_republishing_replaces_dishes_and_never_drops_capacity_below_booked(api,
     menu = answer.json()
     assert (menu["capacity"], menu["booked"], menu["remaining"]) == (5, 3, 2)
     assert [d["name"] for d in menu["dishes"]] == ["鱼香肉丝", "西红柿炒鸡蛋"]
+    # the next read shows the new dishes, though the canteen kept the old ones
+    assert api.get(week, diner["token"]).json()["items"] == [menu]
 
     below = publish(api, token, site["id"], date, capacity=2)
     assert below.status_code == 409, below.text
