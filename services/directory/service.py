@@ -50,7 +50,7 @@ class DirectoryService(chassis.LinliService):
     def create_place(self, actor, payload):
         """Staff of the community: add a place (verified now, by them)."""
         who = Actor.of(actor)
-        data = load(schemas.NewPlace(), payload)
+        data = load(schemas.NewPlace, payload)
         who.require_manager(data["community_id"],
                             "only staff of that community keep its directory")
         require_community(self.residents, data["community_id"])
@@ -66,7 +66,7 @@ class DirectoryService(chassis.LinliService):
         place = found(self.store.place(place_id), "place")
         who.require_manager(place["community_id"],
                             "only staff of that community keep its directory")
-        changes = load(schemas.PlaceChanges(), payload)
+        changes = load(schemas.PlaceChanges, payload)
         event = _event({**place, **changes}, changed=sorted(changes))
         return _place(found(self.store.change_place(place_id, changes, event), "place"),
                       clock.now())
@@ -88,7 +88,7 @@ class DirectoryService(chassis.LinliService):
         """Anyone signed in: a community's places (the caller's own by default), newest
         first, narrowed by ``category``, keywords ``q`` and ``open_now``."""
         who = Actor.of(actor)
-        data = load(schemas.PlaceQuery(), query)
+        data = load(schemas.PlaceQuery, query)
         community_id = data["community_id"] or who.community_id
         if not community_id:
             raise Invalid("name the community", details={"community_id": ["required"]})

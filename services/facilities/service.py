@@ -117,7 +117,7 @@ class FacilitiesService(chassis.LinliService):
         """Staff of the community: open a function room. The answer carries its
         ``door_code`` (what the door's QR label encodes)."""
         who = Actor.of(actor)
-        data = load(schemas.NewRoom(), payload)
+        data = load(schemas.NewRoom, payload)
         who.require_manager(data["community_id"], "only staff of that community open rooms there")
         require_community(self.residents, data["community_id"])
         for _ in range(DOOR_CODE_ATTEMPTS):
@@ -135,7 +135,7 @@ class FacilitiesService(chassis.LinliService):
         """Rooms of ``community_id`` (default: the caller's own; an admin without one
         sees every community's), newest first. ``door_code`` for staff only."""
         who = Actor.of(actor)
-        data = load(schemas.RoomQuery(), query)
+        data = load(schemas.RoomQuery, query)
         community_id = data["community_id"] or who.community_id
         filters = {"community_id": community_id} if community_id else {}
         if data["kind"]:
@@ -155,7 +155,7 @@ class FacilitiesService(chassis.LinliService):
     def room_by_door(self, actor, door_code):
         """The room whose door label carries ``door_code`` (the page a door's QR opens)."""
         who = Actor.of(actor)
-        load(schemas.DoorCode(), {"door_code": door_code})
+        load(schemas.DoorCode, {"door_code": door_code})
         room = found(self.store.room_by_door(door_code), "room")
         return {**_room(room, who), "door_code": room["door_code"]}
 
@@ -166,7 +166,7 @@ class FacilitiesService(chassis.LinliService):
         that the time is taken."""
         who = Actor.of(actor)
         room = found(self.store.room(room_id), "room")
-        day = load(schemas.DayQuery(), query)["date"] or clock.today_local()
+        day = load(schemas.DayQuery, query)["date"] or clock.today_local()
         docs = sorted(self.store.day_bookings(room_id, day.isoformat()), key=lambda d: d["start"])
         manages = who.manages(room["community_id"])
         return {"items": [_slot(d, rules.view_of(who.id, manages, d, room)) for d in docs],
@@ -179,7 +179,7 @@ class FacilitiesService(chassis.LinliService):
         ``slot_taken``; 2 future bookings held already: 409 ``limit_reached``; in the
         past, off the grid, too long or outside the opening hours: 422."""
         who = Actor.of(actor)
-        data = load(schemas.NewRoomBooking(), payload)
+        data = load(schemas.NewRoomBooking, payload)
         room = self.store.room(data["room_id"])
         if room is None:
             raise Invalid("no such room", details={"room_id": ["unknown room"]})
@@ -196,7 +196,7 @@ class FacilitiesService(chassis.LinliService):
         already checked in, when the room is free that long; else 409 ``slot_taken``.
         A wrong door code: 422."""
         who = Actor.of(actor)
-        data = load(schemas.WalkIn(), payload)
+        data = load(schemas.WalkIn, payload)
         room = found(self.store.room(room_id), "room")
         if data["door_code"].upper() != room["door_code"]:
             raise _wrong_door()
@@ -268,7 +268,7 @@ class FacilitiesService(chassis.LinliService):
         """The booker at the door, from 10 minutes before the start to 15 after it:
         ``checked_in``. Wrong door code: 422; outside the window: 409."""
         who = Actor.of(actor)
-        data = load(schemas.DoorCode(), payload)
+        data = load(schemas.DoorCode, payload)
         doc = found(self.store.booking(booking_id), "room booking")
         if doc["resident_id"] != who.id:
             raise Forbidden("only the booker checks in")
@@ -294,7 +294,7 @@ class FacilitiesService(chassis.LinliService):
         """Own bookings, newest first; staff with ``room_id`` (and ``date``) see that
         room's."""
         who = Actor.of(actor)
-        data = load(schemas.RoomBookingQuery(), query)
+        data = load(schemas.RoomBookingQuery, query)
         if data["room_id"] and (who.is_staff or who.is_admin):
             room = found(self.store.room(data["room_id"]), "room")
             who.require_manager(room["community_id"], "only staff of this room's community")
@@ -327,7 +327,7 @@ class FacilitiesService(chassis.LinliService):
         """Staff: register an item with its QR ``code`` and rules (allowed hours, maximum
         volume). A code in use: 409 ``code_taken``."""
         who = Actor.of(actor)
-        data = load(schemas.NewItem(), payload)
+        data = load(schemas.NewItem, payload)
         who.require_manager(data["community_id"], "only staff of that community lend items there")
         require_community(self.residents, data["community_id"])
         doc = {"_id": new_id(), **data, "status": "available", "created_at": clock.now()}
@@ -343,7 +343,7 @@ class FacilitiesService(chassis.LinliService):
     def list_items(self, actor, query):
         """Items of ``community_id`` (default the caller's), ``kind`` narrows."""
         who = Actor.of(actor)
-        data = load(schemas.ItemQuery(), query)
+        data = load(schemas.ItemQuery, query)
         community_id = data["community_id"] or who.community_id
         filters = {"community_id": community_id} if community_id else {}
         if data["kind"]:
@@ -377,7 +377,7 @@ class FacilitiesService(chassis.LinliService):
         window (422), due at its end. Not available: 409 ``not_available``; holding one
         already or overdue: 409 ``patron_blocked``."""
         who = Actor.of(actor)
-        data = load(schemas.NewLoan(), payload)
+        data = load(schemas.NewLoan, payload)
         item = self._item_coded(data["code"])
         now = clock.now()
         due = lending.due_at(item["rules"]["allowed"], now)
@@ -405,7 +405,7 @@ class FacilitiesService(chassis.LinliService):
         """The borrower or staff: return an item with its condition. ``damaged`` puts
         it in ``maintenance``. Not on loan: 409 ``not_on_loan``."""
         who = Actor.of(actor)
-        data = load(schemas.Return(), payload)
+        data = load(schemas.Return, payload)
         item = self._item_coded(data["code"])
         if not item.get("loan_id"):
             raise Conflict("this item is not on loan", code="not_on_loan")
@@ -439,7 +439,7 @@ class FacilitiesService(chassis.LinliService):
     def list_loans(self, actor, query):
         """Own equipment loans; staff: their community's; newest first."""
         who = Actor.of(actor)
-        data = load(schemas.LoanQuery(), query)
+        data = load(schemas.LoanQuery, query)
         if who.is_staff or who.is_admin:
             filters = {"community_id": who.community_id} if who.community_id else {}
         else:
@@ -454,7 +454,7 @@ class FacilitiesService(chassis.LinliService):
         linked to the loan out at that instant (``loan_id``, or null). The borrower and
         the community's staff are told."""
         who = Actor.of(actor)
-        data = load(schemas.NewComplaint(), payload)
+        data = load(schemas.NewComplaint, payload)
         item = self._item_coded(data["code"])
         now = clock.now()
         at = clock.as_utc(data["at"]) if data["at"] else now
@@ -478,7 +478,7 @@ class FacilitiesService(chassis.LinliService):
     def list_complaints(self, actor, query):
         """Staff: their community's complaints, newest first (``item_id`` narrows)."""
         who = Actor.of(actor).require_staff()
-        data = load(schemas.ComplaintQuery(), query)
+        data = load(schemas.ComplaintQuery, query)
         community_id = who.in_community(data["community_id"])
         filters = {"community_id": community_id} if community_id else {}
         if data["item_id"]:

@@ -28,7 +28,7 @@ class EditionsRpc:
         """Staff: attach an audiobook or e-book edition (``url``, ``minutes``) to a title."""
         Actor.of(actor).require_staff()
         title = found(self.store.title(title_id), "title")
-        data = load(schemas.NewEdition(), payload)
+        data = load(schemas.NewEdition, payload)
         doc = {"_id": new_id(), "title_id": title["_id"], **data, "created_at": clock.now()}
         event = {"edition_id": doc["_id"], "title_id": title["_id"], "title": title["title"],
                  "kind": doc["kind"]}
@@ -47,7 +47,7 @@ class EditionsRpc:
     def count_play(self, edition_id, client, payload=None):
         """Anyone: count one play of an edition; the same client (its address, with the
         frontend's ``listener`` id) counts once per edition per 10 minutes, then 429."""
-        data = load(schemas.Play(), payload or {})
+        data = load(schemas.Play, payload or {})
         edition = found(self.store.edition(edition_id), "edition")
         key = rules.client_key(settings().secret, f"{client}|{data['listener'] or ''}",
                                edition["_id"])
@@ -74,7 +74,7 @@ class EditionsRpc:
         """Staff of the branch's community: the editions shelved at a branch, most played
         first, as ``{items: [{edition_id, title_id, title, kind, plays}]}``."""
         who = Actor.of(actor)
-        data = load(schemas.PopularQuery(), query)
+        data = load(schemas.PopularQuery, query)
         branch = self.store.branch(data["branch_id"])
         if branch is None:
             raise Invalid("no such branch", details={"branch_id": ["unknown branch"]})

@@ -47,7 +47,7 @@ def parse(lines, branch_id_of) -> tuple[list[dict], list[str]]:
                 problems.append(f"line {number}: no branch named {raw['branch_name']!r}")
                 continue
         try:
-            data = load(schemas.ImportRow(), row)
+            data = load(schemas.ImportRow, row)
         except Invalid as exc:
             problems.append(f"line {number}: {exc.details}")
             continue

@@ -49,14 +49,14 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def list_branches(self, actor, query=None):
         Actor.of(actor)
-        data = load(schemas.BranchQuery(), query or {})
+        data = load(schemas.BranchQuery, query or {})
         return {"items": [_branch(b) for b in self.store.list_branches(data["community_id"])],
                 "next_cursor": None}
 
     @rpc(expected_exceptions=EXPECTED)
     def create_branch(self, actor, payload):
         who = Actor.of(actor)
-        data = load(schemas.NewBranch(), payload)
+        data = load(schemas.NewBranch, payload)
         who.require_manager(data["community_id"])
         require_community(self.residents, data["community_id"])
         return _branch(self.store.add_branch(data))
@@ -65,14 +65,14 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def create_title(self, actor, payload):
         Actor.of(actor).require_staff()
-        data = load(schemas.NewTitle(), payload)
+        data = load(schemas.NewTitle, payload)
         return self._titles([self.store.add_title(data)])[0]
 
     @rpc(expected_exceptions=EXPECTED)
     def search_titles(self, actor, query):
         """Catalogue search over title, author and tags, with available copies per branch."""
         Actor.of(actor)
-        data = load(schemas.TitleQuery(), query)
+        data = load(schemas.TitleQuery, query)
         docs, next_cursor = self.store.search_titles(data["q"], data["limit"], data["cursor"])
         return {"items": self._titles(docs, data["community_id"]), "next_cursor": next_cursor}
 
@@ -84,7 +84,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def create_copy(self, actor, payload):
         who = Actor.of(actor)
-        data = load(schemas.NewCopy(), payload)
+        data = load(schemas.NewCopy, payload)
         branch = self._branch_field(data["branch_id"])
         who.require_manager(branch["community_id"])
         title = self.store.title(data["title_id"])
@@ -105,7 +105,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
         """Staff: add many titles (and copies at a branch) at once; see ``importer``."""
         who = Actor.of(actor)
         who.require_staff()
-        data = load(schemas.Import(), payload)
+        data = load(schemas.Import, payload)
         branch_ids = {r["branch_id"] for r in data["rows"] if r.get("branch_id")}
         branches = self.store.branches_by_ids(branch_ids)
         for branch_id in branch_ids:
@@ -122,7 +122,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
         branch (its loan period and community), whatever ``branch_id`` says; an unknown
         ``branch_id`` is still 422."""
         who = Actor.of(actor)
-        data = load(schemas.Checkout(), payload)
+        data = load(schemas.Checkout, payload)
         borrower = self._whose(who, data["resident_id"])
         copy = self._copy_field(data["code"])
         self._branch_field(data["branch_id"])
@@ -138,7 +138,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     def return_copy(self, actor, payload):
         """A return at any branch (by the borrower or staff); the copy lives there now."""
         who = Actor.of(actor)
-        data = load(schemas.Scan(), payload)
+        data = load(schemas.Scan, payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
         if copy["status"] != "on_loan" or not copy.get("loan_id"):
             raise Conflict("this copy is not on loan", code="not_on_loan",
@@ -157,7 +157,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
         """Staff of the branch: a copy arrives there (in transit for a hold there: ready).
         An available copy is moved only by staff of the community it stands in."""
         who = Actor.of(actor)
-        data = load(schemas.Scan(), payload)
+        data = load(schemas.Scan, payload)
         copy, branch = self._copy_field(data["code"]), self._branch_field(data["branch_id"])
         who.require_manager(branch["community_id"])
         if copy["status"] not in circulation.RECEIVABLE_COPY_STATES:
@@ -189,7 +189,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def list_loans(self, actor, query):
         who = Actor.of(actor)
-        data = load(schemas.LoanQuery(), query)
+        data = load(schemas.LoanQuery, query)
         resident_id = self._whose(who, data["resident_id"])
         docs, next_cursor = self.store.list_loans(resident_id, data["status"], data["limit"],
                                                   data["cursor"])
@@ -199,7 +199,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def place_hold(self, actor, payload):
         who = Actor.of(actor)
-        data = load(schemas.NewHold(), payload)
+        data = load(schemas.NewHold, payload)
         title = self.store.title(data["title_id"])
         if not title:
             raise Invalid("no such title", details={"title_id": ["unknown title"]})
@@ -224,7 +224,7 @@ class LibraryService(editions_rpc.EditionsRpc, desk.LendingDesk, chassis.LinliSe
     @rpc(expected_exceptions=EXPECTED)
     def list_holds(self, actor, query):
         who = Actor.of(actor)
-        data = load(schemas.HoldQuery(), query)
+        data = load(schemas.HoldQuery, query)
         docs, next_cursor = self.store.list_holds(who.id, data["status"], data["limit"],
                                                   data["cursor"])
         return {"items": [self._hold(d) for d in docs], "next_cursor": next_cursor}

@@ -38,6 +38,10 @@ class LibraryStore(EditionsStorage, TitleStore, LoanStore, HoldStore, Store):
                   index("community_id", "ready_expires_at")],
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._branches: dict[str, dict] = {}  # branches never change once made
+
     @property
     def branches(self):
         return self.db["branches"]
@@ -80,7 +84,14 @@ class LibraryStore(EditionsStorage, TitleStore, LoanStore, HoldStore, Store):
         return list(self.branches.find(query).sort("name", 1).limit(1000))
 
     def branches_by_ids(self, ids) -> dict[str, dict]:
-        return {b["_id"]: b for b in self.branches.find({"_id": {"$in": list(ids)}})}
+        """Branches by id. A branch never changes once made, so each process keeps the
+        ones it has read (every catalogue search names the branches of its copies)."""
+        ids = set(ids)
+        missing = [i for i in ids if i not in self._branches]
+        if missing:
+            for branch in self.branches.find({"_id": {"$in": missing}}):
+                self._branches[branch["_id"]] = branch
+        return {i: self._branches[i] for i in ids if i in self._branches}
 
     def branch_by_name(self, name: str, community_id: str | None = None) -> dict | None:
         query = {"name": name}

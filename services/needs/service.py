@@ -77,7 +77,7 @@ class NeedsService(chassis.LinliService):
         resident of their community (``resident_id``) after a visit, a call or a
         walk-in. The need starts ``open`` and the resident is told."""
         who = Actor.of(actor)
-        data = load(schemas.NewNeed(), payload)
+        data = load(schemas.NewNeed, payload)
         resident = self._subject(who, data.pop("resident_id"))
         problem = needlist.source_problem(who.id != resident["id"], data["source"])
         if problem:
@@ -91,7 +91,7 @@ class NeedsService(chassis.LinliService):
         """Residents: their own needs; staff: their community's (an admin names one),
         ``?status=&category=``; newest first."""
         who = Actor.of(actor)
-        data = load(schemas.NeedQuery(), query)
+        data = load(schemas.NeedQuery, query)
         wanted = {k: data[k] for k in ("status", "category") if data[k]}
         if who.is_staff or who.is_admin:
             community_id = who.in_community(data["community_id"])
@@ -113,7 +113,7 @@ class NeedsService(chassis.LinliService):
     def needs_summary(self, actor, query):
         """Staff: how many needs of their community in each category and status."""
         who = Actor.of(actor).require_staff()
-        data = load(schemas.SummaryQuery(), query)
+        data = load(schemas.SummaryQuery, query)
         community_id = who.in_community(data["community_id"])
         if not community_id:
             raise Invalid("which community?", details={"community_id": ["required for admins"]})
@@ -128,7 +128,7 @@ class NeedsService(chassis.LinliService):
         becomes ``routed`` with ``ref: {type, id}``, and ``resolved`` by itself when
         that request is closed or that wish fulfilled."""
         who = Actor.of(actor)
-        data = load(schemas.Route(), payload)
+        data = load(schemas.Route, payload)
         need = found(self.store.need(need_id), "need")
         who.require_manager(need["community_id"], "staff of the need's community route it")
         needlist.next_status(need["status"], "route")
@@ -164,7 +164,7 @@ class NeedsService(chassis.LinliService):
     def close_need(self, actor, need_id, payload):
         """Staff: close an open or routed need with a resolution; the resident is told."""
         who = Actor.of(actor)
-        data = load(schemas.CloseNeed(), payload)
+        data = load(schemas.CloseNeed, payload)
         need = found(self.store.need(need_id), "need")
         who.require_manager(need["community_id"], "staff of the need's community close it")
         needlist.next_status(need["status"], "close")
@@ -195,7 +195,7 @@ class NeedsService(chassis.LinliService):
         """A resident posts a wish (staff for a resident with ``resident_id``); it waits
         for staff review (``pending_review``) before it shows on the wall."""
         who = Actor.of(actor)
-        data = load(schemas.NewWish(), payload)
+        data = load(schemas.NewWish, payload)
         resident = self._subject(who, data.pop("resident_id"))
         wish = new_wish({**self._wisher(resident), **data, "posted_by": who.id})
         return _wish(self.store.add_wish(wish, _wish_event(wish)), who)
@@ -206,7 +206,7 @@ class NeedsService(chassis.LinliService):
         residents, every wish for staff (``?status=``); ``?mine=wished|claimed``: the
         caller's own wishes or claims. The wisher is masked for others."""
         who = Actor.of(actor)
-        data = load(schemas.WishQuery(), query)
+        data = load(schemas.WishQuery, query)
         if data["mine"]:
             match = {("wisher_id" if data["mine"] == "wished" else "claimer_id"): who.id}
             if data["status"]:
@@ -241,7 +241,7 @@ class NeedsService(chassis.LinliService):
         """Staff: the wish goes on the wall with the points its claimer will earn
         (default 5)."""
         who, wish = self._as_staff(actor, wish_id)
-        data = load(schemas.Approve(), payload or {})
+        data = load(schemas.Approve, payload or {})
         points = wall.DEFAULT_POINTS if data["points"] is None else data["points"]
         changes = {"points": points, "on_wall": True, "approved_by": who.id,
                    "approved_at": clock.now()}
@@ -252,7 +252,7 @@ class NeedsService(chassis.LinliService):
     def reject_wish(self, actor, wish_id, payload):
         """Staff: the wish does not go on the wall; the wisher is told why."""
         who, wish = self._as_staff(actor, wish_id)
-        data = load(schemas.RejectWish(), payload)
+        data = load(schemas.RejectWish, payload)
         return _wish(self.store.move_wish(
             wish, "reject", {"reject_reason": data["reason"], "rejected_by": who.id},
             "needs.wish_rejected", lambda doc: _wish_event(doc, reason=data["reason"]),
@@ -290,7 +290,7 @@ class NeedsService(chassis.LinliService):
     def fulfil_wish(self, actor, wish_id, payload):
         """The claimer reports the wish fulfilled; a need it came from is resolved."""
         who, wish = self._as_claimer(actor, wish_id)
-        data = load(schemas.Fulfil(), payload)
+        data = load(schemas.Fulfil, payload)
         changes = {"fulfil_note": data["note"], "fulfilled_at": clock.now()}
         return _wish(self.store.move_wish(
             wish, "fulfil", changes, "needs.wish_fulfilled",
@@ -302,7 +302,7 @@ class NeedsService(chassis.LinliService):
         """The wisher (or staff) confirms with thanks: the wish is ``closed`` and the
         volunteer service credits the claimer the wish's points, exactly once."""
         who = Actor.of(actor)
-        data = load(schemas.ConfirmWish(), payload or {})
+        data = load(schemas.ConfirmWish, payload or {})
         wish = found(self.store.wish(wish_id), "wish")
         who.require_self_or_manager(wish["wisher_id"], wish["community_id"],
                                     "the wisher or staff confirm a wish")

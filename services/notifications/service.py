@@ -37,7 +37,7 @@ class NotificationsService(chassis.LinliService):
     def inbox(self, actor, query):
         """A resident's own messages, newest first, cursor-paginated."""
         who = Actor.of(actor)
-        data = load(schemas.InboxQuery(), query)
+        data = load(schemas.InboxQuery, query)
         docs, next_cursor = self.store.inbox(who.id, data["unread"], data["limit"], data["cursor"])
         return {"items": [_message(d) for d in docs], "next_cursor": next_cursor}
 
@@ -79,7 +79,7 @@ class NotificationsService(chassis.LinliService):
     def set_preferences(self, actor, payload):
         """Change preferences. A new webhook URL answers its signing secret once, as
         ``webhook_secret``; it is never shown again."""
-        changes = load(schemas.Preferences(), payload)
+        changes = load(schemas.Preferences, payload)
         if changes.get("webhook_url"):
             problem = delivery.url_problem(changes["webhook_url"], settings().production)
             if problem:

@@ -56,7 +56,7 @@ class ResidentsService(chassis.LinliService):
         """Create a resident account (role ``resident``); emits resident_registered.
         ``client_addr`` (the caller's address, from the gateway) is throttled:
         429 ``too_many_registrations`` past the hourly limit."""
-        data = load(schemas.Register(), payload)
+        data = load(schemas.Register, payload)
         self._check_password(data["password"], data["phone"])
         self._count_registration(client_addr)
         if not self.store.community(data["community_id"]):
@@ -74,7 +74,7 @@ class ResidentsService(chassis.LinliService):
         Attempts are counted before the check (429 ``too_many_attempts`` past the
         limits); a failure from an address with many recent failures is answered
         after a growing delay (a success never waits)."""
-        data = load(schemas.Credentials(), payload)
+        data = load(schemas.Credentials, payload)
         counted = self._count_sign_in(data["phone"], client_addr)
         doc = self.store.resident_by_phone(data["phone"])
         stored = doc["password_hash"] if doc else _unknown_phone_hash()
@@ -104,14 +104,14 @@ class ResidentsService(chassis.LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def create_community(self, actor, payload):
         Actor.of(actor).require_admin()
-        data = load(schemas.NewCommunity(), payload)
+        data = load(schemas.NewCommunity, payload)
         doc = self.store.add_community(data["name"], data["district"])
         return community_out.dump({**doc, "id": doc["_id"]})
 
     @rpc(expected_exceptions=EXPECTED)
     def create_staff(self, actor, payload):
         Actor.of(actor).require_admin()
-        data = load(schemas.NewStaff(), payload)
+        data = load(schemas.NewStaff, payload)
         self._check_password(data["password"], data["phone"])
         if not self.store.community(data["community_id"]):
             raise Invalid("no such community", details={"community_id": ["unknown community"]})
@@ -125,7 +125,7 @@ class ResidentsService(chassis.LinliService):
     @rpc(expected_exceptions=EXPECTED)
     def search_residents(self, actor, query):
         who = Actor.of(actor)
-        data = load(schemas.ResidentQuery(), query)
+        data = load(schemas.ResidentQuery, query)
         community_id = data["community_id"] or (None if who.is_admin else who.community_id)
         if not who.is_admin or community_id:
             who.require_manager(community_id, "staff of that community only")
@@ -137,7 +137,7 @@ class ResidentsService(chassis.LinliService):
         """Staff of the resident's community, or an admin: set groups, name, building,
         unit, birth_date. A birth date change is recorded (who, when, old, new)."""
         who = Actor.of(actor)
-        data = load(schemas.ResidentChanges(), payload)
+        data = load(schemas.ResidentChanges, payload)
         doc = self.store.resident(resident_id)
         if not doc:
             raise NotFound("no such resident")

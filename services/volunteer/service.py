@@ -39,7 +39,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def create_team(self, actor, payload):
         """Staff of the community: a team with its skills (request categories) and areas."""
         who = Actor.of(actor)
-        data = load(schemas.NewTeam(), payload)
+        data = load(schemas.NewTeam, payload)
         who.require_manager(data["community_id"])
         data["skills"] = sorted(set(data["skills"]))
         data["areas"] = list(dict.fromkeys(data["areas"]))
@@ -49,7 +49,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def list_teams(self, actor, query):
         """The teams of the caller's community (an admin may name any community)."""
         who = Actor.of(actor)
-        data = load(schemas.TeamQuery(), query)
+        data = load(schemas.TeamQuery, query)
         community_id = who.in_community(data["community_id"])
         teams = self.store.teams_in(community_id)
         ratings = self.store.team_ratings([t["_id"] for t in teams])
@@ -59,7 +59,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def add_member(self, actor, team_id, payload):
         """Staff: add a resident of the team's community as a member (or leader)."""
         who = Actor.of(actor)
-        data = load(schemas.NewMember(), payload)
+        data = load(schemas.NewMember, payload)
         team = found(self.store.team(team_id), "team")
         who.require_manager(team["community_id"])
         workflow.check_member(self._resident_or_none(data["resident_id"]), team)
@@ -73,7 +73,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         who = Actor.of(actor)
         if who.role != "resident" or not who.community_id:
             raise Forbidden("residents submit requests")
-        data = load(schemas.NewRequest(), payload)
+        data = load(schemas.NewRequest, payload)
         doc = workflow.new_request(data, who.id, who.community_id, clock.now())
         return request_of(self.store.add_request(doc, workflow.event_of(doc, "category",
                                                                         "urgency")))
@@ -83,7 +83,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         """Residents: their own requests and those dispatched to their teams; staff:
         their community's (``?status=``); admin: every community."""
         who = Actor.of(actor)
-        data = load(schemas.RequestQuery(), query)
+        data = load(schemas.RequestQuery, query)
         if who.is_admin:
             queries = [{}]
         elif who.is_staff:
@@ -121,7 +121,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def dispatch(self, actor, request_id, payload):
         """Staff of the request's community send it to one of the community's teams."""
         who = Actor.of(actor)
-        data = load(schemas.Dispatch(), payload)
+        data = load(schemas.Dispatch, payload)
         request = found(self.store.request(request_id), "request")
         who.require_manager(request["community_id"])
         team = self.store.team(data["team_id"])
@@ -150,7 +150,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     @rpc(expected_exceptions=EXPECTED)
     def reject(self, actor, request_id, payload):
         """A member of the dispatched team turns it down; it goes back to the staff."""
-        data = load(schemas.Reject(), payload)
+        data = load(schemas.Reject, payload)
         who, request, _ = self._as_team_member(actor, request_id)
         return request_of(self._team_step(who, request, "reject", workflow.NO_TEAM,
                                         "volunteer.request_rejected", note=data["reason"],
@@ -159,7 +159,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     @rpc(expected_exceptions=EXPECTED)
     def complete(self, actor, request_id, payload):
         """A member of the team reports the work: hours and who served (team members)."""
-        data = load(schemas.Complete(), payload)
+        data = load(schemas.Complete, payload)
         who, request, team = self._as_team_member(actor, request_id)
         volunteers = list(dict.fromkeys(data["volunteer_ids"]))
         workflow.check_volunteers(request["resident_id"], volunteers, team["members"])
@@ -174,7 +174,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         """The requesting resident confirms and rates; the request closes and each
         volunteer is credited ``hours * points_per_hour`` exactly once."""
         who = Actor.of(actor)
-        data = load(schemas.Confirm(), payload)
+        data = load(schemas.Confirm, payload)
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "confirm")
         credits = workflow.credits(request["resident_id"], request["volunteer_ids"],
@@ -189,7 +189,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def cancel(self, actor, request_id, payload=None):
         """The requesting resident withdraws the request before a team accepts it."""
         who = Actor.of(actor)
-        data = load(schemas.Cancel(), payload or {})
+        data = load(schemas.Cancel, payload or {})
         request = self._own_request(who, request_id)
         to = workflow.next_status(request["status"], "cancel")
         entry = workflow.history_entry(clock.now(), who.id, request["status"], to, data["reason"])
@@ -208,7 +208,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     @rpc(expected_exceptions=EXPECTED)
     def list_rewards(self, actor, query):
         who = Actor.of(actor)
-        data = load(schemas.RewardQuery(), query)
+        data = load(schemas.RewardQuery, query)
         community_id = who.in_community(data["community_id"])
         return [reward_of(r) for r in self.store.rewards_in(community_id)]
 
@@ -216,7 +216,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def create_reward(self, actor, payload):
         """Staff: a reward of their community's points supermarket, with its stock."""
         who = Actor.of(actor)
-        data = load(schemas.NewReward(), payload)
+        data = load(schemas.NewReward, payload)
         community_id = ledger.reward_community(who, data.pop("community_id"))
         who.require_manager(community_id)
         return reward_of(self.store.add_reward({**data, "community_id": community_id}))
@@ -226,7 +226,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         """A resident exchanges points for one unit of a reward: both or neither;
         409 ``insufficient_points`` or ``out_of_stock``."""
         who = Actor.of(actor)
-        data = load(schemas.NewRedemption(), payload)
+        data = load(schemas.NewRedemption, payload)
         ledger.check_redeemer(who)
         reward = self.store.reward(data["reward_id"])
         ledger.check_reward(who, reward)
@@ -236,7 +236,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
     def list_redemptions(self, actor, query):
         """Residents: their own; staff: their community's (``?status=pending``)."""
         who = Actor.of(actor)
-        data = load(schemas.RedemptionQuery(), query)
+        data = load(schemas.RedemptionQuery, query)
         if who.is_admin:
             match = {}
         elif who.is_staff:
@@ -261,7 +261,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         """Staff: points from the community's pool for a community activity (or an
         opening grant), once per ``key`` and resident."""
         who = Actor.of(actor)
-        data = load(schemas.Grant(), payload)
+        data = load(schemas.Grant, payload)
         ledger.check_granter(who)
         ledger.check_grantee(who, self._resident_or_none(data["resident_id"]))
         transfer, _ = self.store.grant(who.community_id, data["resident_id"], data["points"],
@@ -274,7 +274,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         already spent or it was reversed before). Answers the original, now with
         ``reversed_by``."""
         who = Actor.of(actor)
-        data = load(schemas.Reverse(), payload)
+        data = load(schemas.Reverse, payload)
         original = found(self.store.transfer(transfer_id), "transfer")
         who.require_manager(original["community_id"])
         reversal = self.store.reverse(original, data["reason"], who.id)
@@ -285,7 +285,7 @@ class VolunteerService(from_activities.AttendancePoints, from_needs.FromNeeds,
         """Staff (their community) or admin (all, or ``?community_id=``): the sums
         that prove the ledger balanced."""
         who = Actor.of(actor)
-        data = load(schemas.LedgerQuery(), query)
+        data = load(schemas.LedgerQuery, query)
         if who.is_admin:
             community_id = data["community_id"]
         else:
