@@ -1,11 +1,14 @@
 """Tokens are signed, expiring, and only HS256 with our key is accepted."""
 import base64
+import dataclasses
 import datetime as dt
 import json
+import time
 
 import jwt
 import pytest
 
+from shared import auth
 from shared.auth import Actor, check_token, hash_password, issue_token, password_matches
 from shared.config import settings
 from shared.errors import Unauthorized
@@ -98,3 +101,45 @@ def test_an_old_or_foreign_assertion_is_refused():
     for assertion in (old, foreign):
         with pytest.raises(Unauthorized):
             Actor.of(assertion)
+
+
+# -- what a process keeps of the tokens it verified ---------------------------------------
+def test_a_kept_token_is_still_refused_once_it_expires():
+    expires = int(dt.datetime.now(dt.timezone.utc).timestamp()) + 1
+    token = jwt.encode({"sub": "r1", "role": "resident", "iat": expires - 10, "exp": expires,
+                        "iss": "linli"}, settings().secret, algorithm="HS256")
+    assert check_token(token).id == "r1"
+    assert check_token(token).id == "r1"  # the second answer comes from what was kept
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(Unauthorized) as err:
+        check_token(token)
+    assert err.value.code == "token_expired"
+
+
+def test_a_kept_token_is_refused_under_another_key(monkeypatch):
+    token, _ = issue_token(ALICE)
+    assert check_token(token) == ALICE
+    other = dataclasses.replace(settings(), secret="another-key-that-is-long-enough-" * 2)
+    monkeypatch.setattr(auth, "settings", lambda: other)
+    with pytest.raises(Unauthorized):
+        check_token(token)
+
+
+def test_a_kept_bearer_token_is_still_no_assertion():
+    token, _ = issue_token(ALICE)
+    assert check_token(token) == ALICE
+    with pytest.raises(Unauthorized):
+        Actor.of(token)
+    assertion = ALICE.assertion()
+    assert Actor.of(assertion) == ALICE
+    with pytest.raises(Unauthorized):
+        check_token(assertion)
+
+
+def test_one_signed_assertion_serves_an_actor_for_a_while():
+    assert ALICE.assertion() == ALICE.assertion()
+    bob = Actor(id="r2", role="resident", community_id="c1")
+    assert bob.assertion() != ALICE.assertion()
+    claims = jwt.decode(ALICE.assertion(), settings().secret, algorithms=["HS256"],
+                        audience="linli-rpc")
+    assert claims["exp"] - claims["iat"] == auth.ASSERTION_TTL_SECONDS
