@@ -88,3 +88,14 @@ def found(doc, what: str):
     if doc is None:
         raise NotFound(f"no such {what}")
     return doc
+
+
+def step(transitions: dict, status: str, action: str, refusal: str) -> str:
+    """The status ``action`` leads to from ``status`` in a state machine given as
+    ``{action: (statuses it is allowed from, status it leads to)}``; otherwise 409
+    ``illegal_transition`` saying ``refusal``, with the status and the action."""
+    allowed_from, to = transitions[action]
+    if status not in allowed_from:
+        raise Conflict(refusal, code="illegal_transition",
+                       details={"status": status, "action": action})
+    return to

@@ -7,7 +7,7 @@ volunteer request submitted on the resident's behalf, or a wish of that resident
 the wall; it becomes ``resolved`` by itself when that request is closed or that wish
 fulfilled. Storage enforces each step with a conditional update on the status read
 here, so of two racing steps one wins."""
-from shared.errors import Conflict
+from shared.errors import step
 
 CATEGORIES = ("culture", "hardship", "safety", "health", "elderly_care", "childcare", "other")
 SOURCES = ("app", "visit", "phone", "walk_in")
@@ -34,11 +34,7 @@ NO_ADDRESS = "见社区网格员登记"  # a request needs an address; the grid 
 
 def next_status(status: str, action: str) -> str:
     """The status ``action`` leads to from ``status``; 409 illegal_transition if none."""
-    allowed_from, to = TRANSITIONS[action]
-    if status not in allowed_from:
-        raise Conflict(f"a need that is {status} cannot be {_past(action)}",
-                       code="illegal_transition", details={"status": status, "action": action})
-    return to
+    return step(TRANSITIONS, status, action, f"a need that is {status} cannot be {_past(action)}")
 
 
 def _past(action: str) -> str:

@@ -8,7 +8,7 @@ the wisher or staff confirm a fulfilled wish with thanks. Storage enforces each 
 with a conditional update on the status read here: of 30 claimers, one matches."""
 import datetime as dt
 
-from shared.errors import Conflict
+from shared.errors import Conflict, step
 
 STATUSES = ("pending_review", "open", "rejected", "claimed", "fulfilled", "closed")
 ON_THE_WALL = ("open", "claimed", "fulfilled", "closed")  # reviewed and approved
@@ -34,13 +34,9 @@ PAST = {"approve": "approved", "reject": "rejected", "claim": "claimed",
 def next_status(status: str, action: str) -> str:
     """The status ``action`` leads to from ``status``; 409 if none. A wish somebody
     else claimed first answers ``already_claimed``."""
-    allowed_from, to = TRANSITIONS[action]
-    if status in allowed_from:
-        return to
     if action == "claim" and status in ("claimed", "fulfilled", "closed"):
         raise Conflict("somebody has already claimed this wish", code="already_claimed")
-    raise Conflict(f"a {status} wish cannot be {PAST[action]}", code="illegal_transition",
-                   details={"status": status, "action": action})
+    return step(TRANSITIONS, status, action, f"a {status} wish cannot be {PAST[action]}")
 
 
 def masked_name(name: str | None) -> str:

@@ -7,7 +7,7 @@ with a conditional update on the status read here, so a racing step loses."""
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.errors import Conflict, Forbidden, Invalid
+from shared.errors import Forbidden, Invalid, step
 from shared.mongo import new_id
 
 CATEGORIES = ("elderly_care", "repair", "escort", "cleaning", "tutoring",
@@ -37,11 +37,7 @@ SYSTEM = "system"  # who the SLA job acts as in a request's history
 
 def next_status(status: str, action: str) -> str:
     """The status ``action`` leads to from ``status``; 409 illegal_transition if none."""
-    allowed_from, to = TRANSITIONS[action]
-    if status not in allowed_from:
-        raise Conflict(f"a {status} request cannot be {_past(action)}", code="illegal_transition",
-                       details={"status": status, "action": action})
-    return to
+    return step(TRANSITIONS, status, action, f"a {status} request cannot be {_past(action)}")
 
 
 def _past(action: str) -> str:
